@@ -1,0 +1,76 @@
+package io.tandem.controller;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.apache.hadoop.conf.Configuration;
+
+import io.tandem.core.config.ConfigKey;
+import io.tandem.core.error.TandemException;
+
+/**
+ * The controller's tandem-site.xml, read through Hadoop's {@link Configuration} with the
+ * defaults and docs of {@link io.tandem.core.config.TandemKeys}. Typed getters fail with a
+ * message naming the key and the bad value.
+ */
+public final class TandemConf {
+  private final Configuration conf;
+
+  public TandemConf(Configuration conf) {
+    this.conf = conf;
+  }
+
+  /** Loads tandem-site.xml from the given file; missing keys take their defaults. */
+  public static TandemConf load(Path siteXml) {
+    if (!Files.isRegularFile(siteXml)) {
+      throw TandemException.notFound("configuration file " + siteXml + " does not exist: pass --conf <tandem-site.xml> or set TANDEM_CONF_DIR");
+    }
+    Configuration c = new Configuration(false);
+    c.addResource(new org.apache.hadoop.fs.Path(siteXml.toUri()));
+    c.size();
+    return new TandemConf(c);
+  }
+
+  public Configuration raw() {
+    return conf;
+  }
+
+  public String get(ConfigKey key) {
+    return conf.getTrimmed(key.name(), key.defaultValue());
+  }
+
+  public int getInt(ConfigKey key) {
+    return (int) getLong(key);
+  }
+
+  public long getLong(ConfigKey key) {
+    String v = get(key);
+    try {
+      return Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      throw TandemException.invalid(key.name() + "=\"" + v + "\" is not a whole number (default " + key.defaultValue() + ")");
+    }
+  }
+
+  public double getDouble(ConfigKey key) {
+    String v = get(key);
+    try {
+      return Double.parseDouble(v);
+    } catch (NumberFormatException e) {
+      throw TandemException.invalid(key.name() + "=\"" + v + "\" is not a number (default " + key.defaultValue() + ")");
+    }
+  }
+
+  public boolean getBoolean(ConfigKey key) {
+    String v = get(key);
+    if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
+      return Boolean.parseBoolean(v);
+    }
+    throw TandemException.invalid(key.name() + "=\"" + v + "\" must be true or false");
+  }
+
+  public TandemConf set(ConfigKey key, String value) {
+    conf.set(key.name(), value);
+    return this;
+  }
+}

@@ -1,0 +1,101 @@
+package io.tandem.controller.catalog;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Options;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.hdfs.DistributedFileSystem;
+
+import io.tandem.core.catalog.CutNames;
+import io.tandem.core.catalog.Manifest;
+import io.tandem.core.error.TandemException;
+import io.tandem.core.json.Json;
+
+/**
+ * The catalog of restore points, on the secondary's HDFS: {@code <dir>/<service>/<cutId>/manifest.json}.
+ * It lives with the backups it describes, so it survives the primary and the controller.
+ *
+ * <p>Invariant: a manifest is replaced atomically (write a temp file, rename over), so a reader
+ * sees the old or the new state of a cut, never half of one.
+ */
+public final class BackupCatalog {
+  private final DistributedFileSystem fs;
+  private final Path root;
+
+  public BackupCatalog(DistributedFileSystem fs, String dir) {
+    this.fs = fs;
+    this.root = new Path(dir);
+  }
+
+  private Path cutDir(String service, String cutId) {
+    return new Path(new Path(root, service), cutId);
+  }
+
+  public void put(Manifest m) throws IOException {
+    Path dir = cutDir(m.service(), m.cutId());
+    fs.mkdirs(dir);
+    Path tmp = new Path(dir, ".manifest.json.tmp");
+    try (FSDataOutputStream out = fs.create(tmp, true)) {
+      out.write(Json.bytes(m));
+      out.hsync();
+    }
+    fs.rename(tmp, new Path(dir, "manifest.json"), Options.Rename.OVERWRITE);
+  }
+
+  public Optional<Manifest> get(String service, String cutId) throws IOException {
+    Path file = new Path(cutDir(service, cutId), "manifest.json");
+    try (InputStream in = fs.open(file)) {
+      return Optional.of(Json.read(in.readAllBytes(), Manifest.class, "manifest " + file));
+    } catch (FileNotFoundException e) {
+      return Optional.empty();
+    }
+  }
+
+  public Manifest require(String service, String cutId) throws IOException {
+    return get(service, cutId).orElseThrow(() -> TandemException.notFound(
+        "cut " + cutId + " of service " + service + " is not in the catalog (see 'tandem backup list --service " + service + "')"));
+  }
+
+  /** Oldest first. */
+  public List<Manifest> list(String service) throws IOException {
+    Path dir = new Path(root, service);
+    if (!fs.exists(dir)) {
+      return List.of();
+    }
+    List<Manifest> out = new ArrayList<>();
+    for (FileStatus st : fs.listStatus(dir)) {
+      if (st.isDirectory() && CutNames.isCutId(st.getPath().getName())) {
+        get(service, st.getPath().getName()).ifPresent(out::add);
+      }
+    }
+    out.sort(Comparator.comparing(Manifest::moment).thenComparing(Manifest::cutId));
+    return out;
+  }
+
+  /** Services that have a catalog directory. */
+  public List<String> services() throws IOException {
+    if (!fs.exists(root)) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    for (FileStatus st : fs.listStatus(root)) {
+      if (st.isDirectory()) {
+        out.add(st.getPath().getName());
+      }
+    }
+    out.sort(null);
+    return out;
+  }
+
+  public void delete(String service, String cutId) throws IOException {
+    fs.delete(cutDir(service, cutId), true);
+  }
+}

@@ -1,0 +1,19 @@
+package io.tandem.controller.cut;
+
+import java.io.IOException;
+
+/**
+ * Takes the primary-side snapshots of one cut: an HBase snapshot per table and an HDFS
+ * snapshot per directory, named as the plan says. Implementations differ in what they promise
+ * about the instant the snapshots show.
+ *
+ * <p>Contract: on success every snapshot in the plan exists on the primary. On failure
+ * (exception) the implementation has deleted whatever snapshots of the plan it created, and
+ * has released any fence it armed.
+ */
+public interface CutTaker {
+  /**
+   * @throws IOException if any snapshot could not be taken; nothing of the cut remains
+   */
+  CutResult take(CutPlan plan) throws IOException;
+}

@@ -1,0 +1,119 @@
+package io.tandem.controller.restore;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.hbase.NamespaceDescriptor;
+import org.apache.hadoop.hbase.NamespaceNotFoundException;
+import org.apache.hadoop.hbase.TableName;
+import org.apache.hadoop.hbase.client.Admin;
+import org.apache.hadoop.tools.DistCp;
+import org.apache.hadoop.tools.DistCpOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.tandem.controller.TandemConf;
+import io.tandem.controller.catalog.BackupCatalog;
+import io.tandem.controller.cluster.ClusterConnection;
+import io.tandem.controller.ship.CopyJobs;
+import io.tandem.core.catalog.CutState;
+import io.tandem.core.catalog.Manifest;
+import io.tandem.core.error.TandemException;
+
+/**
+ * Materializes a COMPLETE cut on the secondary as live data: each HBase snapshot becomes the
+ * table of the same name (cloned, or restored over an existing table), and each directory's
+ * replica snapshot is synced into the directory's own path with DistCp. This is what failover
+ * relies on, and what restore drills exercise.
+ */
+public final class RestoreService {
+  private static final Logger LOG = LoggerFactory.getLogger(RestoreService.class);
+
+  private final ClusterConnection secondary;
+  private final BackupCatalog catalog;
+  private final TandemConf tandem;
+
+  public RestoreService(ClusterConnection secondary, BackupCatalog catalog, TandemConf tandem) {
+    this.secondary = secondary;
+    this.catalog = catalog;
+    this.tandem = tandem;
+  }
+
+  /** One action of a restore, in words; a dry run returns them without doing them. */
+  public record Report(String cutId, boolean dryRun, List<String> actions) {
+  }
+
+  /**
+   * @throws TandemException NOT_FOUND for an unknown cut, CONFLICT for a cut that is not COMPLETE
+   */
+  public Report restore(String service, String cutId, boolean dryRun) throws IOException {
+    Manifest m = catalog.require(service, cutId);
+    if (m.state() != CutState.COMPLETE) {
+      throw TandemException.conflict("cut " + cutId + " of service " + service + " is " + m.state()
+          + ", not COMPLETE: only complete cuts can be restored");
+    }
+    List<String> actions = new ArrayList<>();
+    try (Admin admin = secondary.hbase().getAdmin()) {
+      for (Manifest.TableEntry t : m.tables()) {
+        TableName tn = TableName.valueOf(t.table());
+        if (admin.tableExists(tn)) {
+          actions.add("restore table " + t.table() + " from snapshot " + t.snapshot() + " (replaces its current content)");
+          if (!dryRun) {
+            if (admin.isTableEnabled(tn)) {
+              admin.disableTable(tn);
+            }
+            admin.restoreSnapshot(t.snapshot());
+            admin.enableTable(tn);
+          }
+        } else {
+          actions.add("clone snapshot " + t.snapshot() + " as table " + t.table());
+          if (!dryRun) {
+            ensureNamespace(admin, tn.getNamespaceAsString());
+            admin.cloneSnapshot(t.snapshot(), tn);
+          }
+        }
+      }
+    }
+    for (Manifest.DirEntry d : m.dirs()) {
+      actions.add("sync directory " + d.path() + " from " + d.replicaPath() + "/.snapshot/" + d.snapshot());
+      if (!dryRun) {
+        syncDir(d);
+      }
+    }
+    LOG.info("{} cut {} of {}: {}", dryRun ? "dry run of restore of" : "restored", cutId, service, actions);
+    return new Report(cutId, dryRun, actions);
+  }
+
+  private static void ensureNamespace(Admin admin, String ns) throws IOException {
+    try {
+      admin.getNamespaceDescriptor(ns);
+    } catch (NamespaceNotFoundException e) {
+      admin.createNamespace(NamespaceDescriptor.create(ns).build());
+    }
+  }
+
+  private void syncDir(Manifest.DirEntry d) throws IOException {
+    Path src = secondary.fs().makeQualified(new Path(d.replicaPath() + "/.snapshot/" + d.snapshot()));
+    Path dst = secondary.fs().makeQualified(new Path(d.path()));
+    DistCpOptions options = new DistCpOptions.Builder(List.of(src), dst)
+        .withSyncFolder(true)
+        .withDeleteMissing(true)
+        .preserve(DistCpOptions.FileAttribute.USER)
+        .preserve(DistCpOptions.FileAttribute.GROUP)
+        .preserve(DistCpOptions.FileAttribute.PERMISSION)
+        .build();
+    try {
+      secondary.fs().mkdirs(dst);
+      var job = new DistCp(CopyJobs.jobConf(secondary.conf(), tandem), options).execute();
+      if (!job.isSuccessful()) {
+        throw new IOException("restore of " + d.path() + " failed: job " + job.getJobID() + " did not succeed");
+      }
+    } catch (IOException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException("restore of " + d.path() + " failed: " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,101 @@
+package io.tandem.core.config;
+
+import java.util.List;
+
+/**
+ * Every key of tandem-site.xml with its default and doc. The generated tandem-default.xml and
+ * the docs table come from {@link #ALL}; nothing else in the code spells a key.
+ */
+public final class TandemKeys {
+  private TandemKeys() {
+  }
+
+  public static final ConfigKey CONTROLLER_ZK_QUORUM = new ConfigKey("tandem.controller.zk.quorum", "localhost:2181",
+      "The controller's own ZooKeeper (host:port,...), isolated from the primary: policies, identity, leader election.");
+  public static final ConfigKey CONTROLLER_ZK_ROOT = new ConfigKey("tandem.controller.zk.root", "/tandem",
+      "Root znode of Tandem's state in the controller's ZooKeeper.");
+  public static final ConfigKey HTTP_PORT = new ConfigKey("tandem.controller.http.port", "21880",
+      "Port of the controller's HTTP API (0 picks a free port).");
+  public static final ConfigKey HTTP_BIND_HOST = new ConfigKey("tandem.controller.http.bind-host", "0.0.0.0",
+      "Address the controller's HTTP API binds to.");
+  public static final ConfigKey PRIMARY_NAME = new ConfigKey("tandem.primary.name", "primary",
+      "Name of the cluster that starts as primary.");
+  public static final ConfigKey PRIMARY_CONF_DIR = new ConfigKey("tandem.primary.conf.dir", "/etc/tandem/conf/primary",
+      "Directory with the primary cluster's core-site.xml, hdfs-site.xml and hbase-site.xml.");
+  public static final ConfigKey SECONDARY_NAME = new ConfigKey("tandem.secondary.name", "secondary",
+      "Name of the cluster that starts as secondary.");
+  public static final ConfigKey SECONDARY_CONF_DIR = new ConfigKey("tandem.secondary.conf.dir", "/etc/tandem/conf/secondary",
+      "Directory with the secondary cluster's core-site.xml, hdfs-site.xml and hbase-site.xml.");
+  public static final ConfigKey REPLICA_DIR = new ConfigKey("tandem.secondary.replica.dir", "/tandem/replica",
+      "Where shipped HDFS data sets live on the secondary (one snapshottable directory per data set).");
+  public static final ConfigKey CATALOG_DIR = new ConfigKey("tandem.catalog.dir", "/tandem/catalog",
+      "Where cut manifests live on the secondary's HDFS: <dir>/<service>/<cut>/manifest.json.");
+  public static final ConfigKey TRANSFER_MODE = new ConfigKey("tandem.transfer.mode.default", "push",
+      "Transfer mode of policies that name none: push (the primary sends) or pull (the secondary fetches).");
+  public static final ConfigKey TRANSFER_MAPPERS = new ConfigKey("tandem.transfer.mappers", "4",
+      "Map tasks per copy job (DistCp -m, ExportSnapshot -mappers).");
+  public static final ConfigKey TRANSFER_BANDWIDTH_MB = new ConfigKey("tandem.transfer.bandwidth.mb", "100",
+      "Bandwidth limit per map task in MB/s (DistCp -bandwidth, ExportSnapshot -bandwidth).");
+  public static final ConfigKey MAPREDUCE_FRAMEWORK = new ConfigKey("tandem.mapreduce.framework", "local",
+      "Where copy jobs run: local (in the controller's JVM) or yarn (the cluster's YARN, from its mapred-site/yarn-site).");
+  public static final ConfigKey SCHEDULER_TICK_MS = new ConfigKey("tandem.scheduler.tick.ms", "10000",
+      "How often the scheduler looks for due policies.");
+  public static final ConfigKey FENCE_LEASE_MS = new ConfigKey("tandem.fence.lease.ms", "30000",
+      "Longest a cut may hold writes or flushes; participants release by themselves after it.");
+  public static final ConfigKey FENCE_ALERT_MS = new ConfigKey("tandem.fence.alert.ms", "2000",
+      "A fence window longer than this raises the fence alert.");
+  public static final ConfigKey MAX_SKEW_MS = new ConfigKey("tandem.clock.max-skew.ms", "500",
+      "Largest clock skew between the controller and a cluster at which a cut may run.");
+  public static final ConfigKey WATCH_INTERVAL_MS = new ConfigKey("tandem.watch.interval.ms", "5000",
+      "How often each cluster watcher probes its cluster.");
+  public static final ConfigKey WATCH_FAILURE_THRESHOLD = new ConfigKey("tandem.watch.failure.threshold", "3",
+      "Consecutive failed probes after which a cluster is reported faulty.");
+  public static final ConfigKey FAILOVER_AUTOMATIC = new ConfigKey("tandem.failover.automatic", "false",
+      "Promote the secondary without an admin after the primary has been faulty for the delay below.");
+  public static final ConfigKey FAILOVER_AUTOMATIC_DELAY_S = new ConfigKey("tandem.failover.automatic.delay.s", "300",
+      "Seconds of primary failure before an automatic failover, when enabled.");
+  public static final ConfigKey POLICIES = new ConfigKey("tandem.policies", "[]",
+      "JSON list of policies the controller applies on start and on config refresh (Ambari's Backup tab).");
+  public static final ConfigKey RPO_WARNING_FRACTION = new ConfigKey("tandem.rpo.warning.fraction", "0.8",
+      "The RPO alert warns when the newest complete cut is older than this fraction of the policy's RPO.");
+  public static final ConfigKey WORK_DIR = new ConfigKey("tandem.controller.work.dir", "/tmp/tandem",
+      "Local scratch directory of the controller (job staging of the local runner).");
+
+  public static final List<ConfigKey> ALL = List.of(CONTROLLER_ZK_QUORUM, CONTROLLER_ZK_ROOT, HTTP_PORT,
+      HTTP_BIND_HOST, PRIMARY_NAME, PRIMARY_CONF_DIR, SECONDARY_NAME, SECONDARY_CONF_DIR, REPLICA_DIR,
+      CATALOG_DIR, TRANSFER_MODE, TRANSFER_MAPPERS, TRANSFER_BANDWIDTH_MB, MAPREDUCE_FRAMEWORK,
+      SCHEDULER_TICK_MS, FENCE_LEASE_MS, FENCE_ALERT_MS, MAX_SKEW_MS, WATCH_INTERVAL_MS,
+      WATCH_FAILURE_THRESHOLD, FAILOVER_AUTOMATIC, FAILOVER_AUTOMATIC_DELAY_S, POLICIES,
+      RPO_WARNING_FRACTION, WORK_DIR);
+
+  /** tandem-default.xml, generated from {@link #ALL}. */
+  public static String defaultXml() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("<?xml version=\"1.0\"?>\n<!-- Generated from io.tandem.core.config.TandemKeys: do not edit. -->\n<configuration>\n");
+    for (ConfigKey k : ALL) {
+      sb.append("  <property>\n    <name>").append(k.name()).append("</name>\n    <value>")
+          .append(escape(k.defaultValue())).append("</value>\n    <description>")
+          .append(escape(k.doc())).append("</description>\n  </property>\n");
+    }
+    return sb.append("</configuration>\n").toString();
+  }
+
+  /** The docs table (Markdown), generated from {@link #ALL}. */
+  public static String markdownTable() {
+    StringBuilder sb = new StringBuilder("| key | default | meaning |\n|---|---|---|\n");
+    for (ConfigKey k : ALL) {
+      sb.append("| `").append(k.name()).append("` | `").append(k.defaultValue().replace("|", "\\|"))
+          .append("` | ").append(markdownText(k.doc())).append(" |\n");
+    }
+    return sb.toString();
+  }
+
+  /** Markdown would take {@code <dir>} for an HTML tag and hide it, and a '|' would split the cell. */
+  private static String markdownText(String s) {
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|");
+  }
+
+  private static String escape(String s) {
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+  }
+}
