@@ -1,0 +1,150 @@
+package io.tandem.controller;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+import org.apache.curator.framework.recipes.leader.LeaderLatch;
+import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+
+import io.tandem.controller.api.ApiServer;
+import io.tandem.controller.schedule.BackupScheduler;
+import io.tandem.controller.status.HealthProbe;
+import io.tandem.core.config.TandemKeys;
+import io.tandem.core.error.TandemException;
+import io.tandem.core.json.Json;
+import io.tandem.core.policy.PolicySpec;
+
+/**
+ * The controller daemon ({@code tandem controller start}): the HTTP API and health probes on
+ * every controller host, and — on the one host that wins leader election in the controller's
+ * ZooKeeper — the scheduler. A standby controller takes over when the active one's ZooKeeper
+ * session ends; the schedule state in ZooKeeper keeps it from repeating or skipping cuts.
+ *
+ * <p>Lifecycle: {@link #start()} once, {@link #close()} once (idempotent).
+ */
+public final class ControllerDaemon implements Closeable {
+  private static final Logger LOG = LoggerFactory.getLogger(ControllerDaemon.class);
+
+  private final ControllerContext ctx;
+  private final HealthProbe health;
+  private final ApiServer api;
+  private final LeaderLatch latch;
+  private final CountDownLatch closed = new CountDownLatch(1);
+  private BackupScheduler scheduler;
+
+  public ControllerDaemon(ControllerContext ctx) throws IOException {
+    this.ctx = ctx;
+    TandemConf conf = ctx.conf();
+    this.health = new HealthProbe(
+        Map.of(ctx.primary().name(), ctx.primary(), ctx.secondary().name(), ctx.secondary()),
+        Map.of(ctx.primary().name(), "PRIMARY", ctx.secondary().name(), "SECONDARY"),
+        conf.getLong(TandemKeys.WATCH_INTERVAL_MS), conf.getInt(TandemKeys.WATCH_FAILURE_THRESHOLD), ctx.clock());
+    this.latch = new LeaderLatch(ctx.zk(), conf.get(TandemKeys.CONTROLLER_ZK_ROOT) + "/controller-leader",
+        java.net.InetAddress.getLocalHost().getHostName() + ":" + ProcessHandle.current().pid());
+    this.api = new ApiServer(ctx, health, latch::hasLeadership, conf.get(TandemKeys.HTTP_BIND_HOST),
+        conf.getInt(TandemKeys.HTTP_PORT));
+  }
+
+  public void start() throws Exception {
+    applyDeclaredPolicies();
+    health.start();
+    api.start();
+    latch.addListener(new LeaderLatchListener() {
+      @Override
+      public void isLeader() {
+        onLeadership();
+      }
+
+      @Override
+      public void notLeader() {
+        onLostLeadership();
+      }
+    });
+    latch.start();
+  }
+
+  private synchronized void onLeadership() {
+    LOG.info("this controller is now ACTIVE");
+    try {
+      List<String> failed = ctx.backups().failInterrupted();
+      if (!failed.isEmpty()) {
+        LOG.warn("cuts interrupted by a stopped controller were marked FAILED: {}", failed);
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.error("could not check for interrupted cuts: {}", e.getMessage(), e);
+    }
+    scheduler = new BackupScheduler(ctx.policies(), ctx.backups(), ctx.zk(),
+        ctx.conf().get(TandemKeys.CONTROLLER_ZK_ROOT), ctx.clock(), ctx.conf().getLong(TandemKeys.SCHEDULER_TICK_MS));
+    scheduler.start();
+  }
+
+  private synchronized void onLostLeadership() {
+    LOG.warn("this controller lost leadership; it is STANDBY");
+    if (scheduler != null) {
+      scheduler.close();
+      scheduler = null;
+    }
+  }
+
+  /** Policies declared in tandem-site.xml (Ambari's Backup tab) are created or updated; never deleted. */
+  void applyDeclaredPolicies() {
+    String json = ctx.conf().get(TandemKeys.POLICIES);
+    if (json.isBlank() || json.equals("[]")) {
+      return;
+    }
+    List<PolicySpec> specs;
+    try {
+      specs = Json.MAPPER.readValue(json, new TypeReference<List<PolicySpec>>() { });
+    } catch (IOException e) {
+      throw TandemException.invalid(TandemKeys.POLICIES.name() + " is not a JSON list of policies: "
+          + String.valueOf(e.getMessage()).split("\n", 2)[0]);
+    }
+    for (PolicySpec s : specs) {
+      try {
+        ctx.policies().apply(s);
+        LOG.info("applied declared policy of service {}", s.service());
+      } catch (TandemException e) {
+        LOG.error("declared policy of service {} was not applied: {}", s.service(), e.getMessage());
+      }
+    }
+  }
+
+  public int port() {
+    return api.port();
+  }
+
+  public boolean isActive() {
+    return latch.hasLeadership();
+  }
+
+  public synchronized BackupScheduler scheduler() {
+    return scheduler;
+  }
+
+  /** Blocks until {@link #close()}. */
+  public void awaitClose() throws InterruptedException {
+    closed.await();
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (closed.getCount() == 0) {
+      return;
+    }
+    try {
+      api.close();
+      health.close();
+      onLostLeadership();
+      latch.close();
+    } finally {
+      closed.countDown();
+    }
+  }
+}

@@ -1,0 +1,219 @@
+package io.tandem.controller.api;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.tandem.controller.ControllerContext;
+import io.tandem.controller.backup.BackupService;
+import io.tandem.controller.status.HealthProbe;
+import io.tandem.controller.status.StatusReport;
+import io.tandem.core.error.TandemException;
+import io.tandem.core.json.Json;
+import io.tandem.core.policy.Policy;
+import io.tandem.core.policy.PolicySpec;
+
+/**
+ * The controller's HTTP API (JSON in and out), what the CLI, Ambari's alerts and scripts use:
+ * health, status, policies, backups. Errors are {@code {"error": "..."}} with the status of the
+ * {@link TandemException.Kind}; a bad request changes nothing.
+ */
+public final class ApiServer implements Closeable {
+  private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
+  public static final String VERSION = "0.1.0-SNAPSHOT";
+
+  private final ControllerContext ctx;
+  private final HealthProbe health;
+  private final BooleanSupplier active;
+  private final Instant startedAt;
+  private final HttpServer server;
+  private final ExecutorService cuts = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "tandem-api-cut");
+    t.setDaemon(true);
+    return t;
+  });
+
+  public ApiServer(ControllerContext ctx, HealthProbe health, BooleanSupplier active, String bindHost, int port)
+      throws IOException {
+    this.ctx = ctx;
+    this.health = health;
+    this.active = active;
+    this.startedAt = ctx.clock().instant();
+    this.server = HttpServer.create(new InetSocketAddress(bindHost, port), 64);
+    server.createContext("/api/v1/", this::handle);
+    server.setExecutor(Executors.newFixedThreadPool(4, r -> {
+      Thread t = new Thread(r, "tandem-http");
+      t.setDaemon(true);
+      return t;
+    }));
+  }
+
+  public void start() {
+    server.start();
+    LOG.info("controller API listening on {}", server.getAddress());
+  }
+
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  private void handle(HttpExchange ex) throws IOException {
+    String method = ex.getRequestMethod();
+    String[] p = ex.getRequestURI().getPath().replaceAll("/+$", "").split("/");
+    // p = ["", "api", "v1", resource, ...]
+    try {
+      if (p.length < 4) {
+        throw TandemException.notFound("no such endpoint " + ex.getRequestURI().getPath());
+      }
+      Object body = route(method, p, ex);
+      if (body instanceof Accepted a) {
+        send(ex, 202, a.body());
+      } else {
+        send(ex, 200, body);
+      }
+    } catch (TandemException e) {
+      send(ex, e.kind().httpStatus(), Map.of("error", e.getMessage()));
+    } catch (Exception e) {
+      LOG.error("API {} {} failed", method, ex.getRequestURI(), e);
+      send(ex, 500, Map.of("error", e.getClass().getSimpleName() + ": " + e.getMessage()));
+    }
+  }
+
+  private record Accepted(Object body) {
+  }
+
+  private Object route(String method, String[] p, HttpExchange ex) throws Exception {
+    String resource = p[3];
+    switch (resource) {
+      case "health" -> {
+        requireMethod(method, "GET");
+        return Map.of("status", "UP", "version", VERSION, "active", active.getAsBoolean());
+      }
+      case "status" -> {
+        requireMethod(method, "GET");
+        return StatusReport.build(ctx, health, active.getAsBoolean(), startedAt,
+            java.net.InetAddress.getLocalHost().getHostName());
+      }
+      case "policies" -> {
+        if (p.length == 4) {
+          requireMethod(method, "GET");
+          return ctx.policies().list().stream().map(Policy::toSpec).toList();
+        }
+        String service = p[4];
+        switch (method) {
+          case "GET":
+            return ctx.policies().get(service).toSpec();
+          case "PUT": {
+            PolicySpec spec = Json.read(readBody(ex), PolicySpec.class, "request body");
+            if (spec.service() != null && !spec.service().equals(service)) {
+              throw TandemException.invalid("the body names service " + spec.service() + " but the URL names " + service);
+            }
+            PolicySpec named = new PolicySpec(service, spec.datasets(), spec.schedules(), spec.mode(), spec.retain(),
+                spec.rpoSeconds(), spec.users(), spec.groups(), spec.createdAt());
+            return ctx.policies().apply(named).toSpec();
+          }
+          case "DELETE": {
+            boolean dry = "true".equals(query(ex).get("dryRun"));
+            if (!ctx.policies().delete(service, dry)) {
+              throw TandemException.notFound("service " + service + " has no policy");
+            }
+            return Map.of("deleted", service, "dryRun", dry);
+          }
+          default:
+            throw methodNotAllowed(method);
+        }
+      }
+      case "backups" -> {
+        if (p.length < 5) {
+          throw TandemException.notFound("name a service: /api/v1/backups/{service}");
+        }
+        String service = p[4];
+        if (p.length == 6 && "run".equals(p[5])) {
+          requireMethod(method, "POST");
+          ctx.policies().get(service);
+          Instant moment = ctx.clock().instant();
+          BackupService b = ctx.backups();
+          if (b.running().containsKey(service)) {
+            throw TandemException.conflict("a cut of service " + service + " is already running");
+          }
+          cuts.submit(() -> b.run(service, moment, null));
+          return new Accepted(Map.of("cutId", io.tandem.core.catalog.CutNames.cutId(service, moment)));
+        }
+        requireMethod(method, "GET");
+        if (p.length == 5) {
+          return ctx.catalog().list(service);
+        }
+        return ctx.catalog().require(service, p[5]);
+      }
+      default -> throw TandemException.notFound("no such endpoint /api/v1/" + resource);
+    }
+  }
+
+  private static void requireMethod(String method, String expected) {
+    if (!method.equals(expected)) {
+      throw methodNotAllowed(method);
+    }
+  }
+
+  private static TandemException methodNotAllowed(String method) {
+    return new TandemException(TandemException.Kind.INVALID, "method " + method + " is not allowed here");
+  }
+
+  private static byte[] readBody(HttpExchange ex) throws IOException {
+    try (InputStream in = ex.getRequestBody()) {
+      byte[] b = in.readNBytes(1 << 20);
+      if (b.length == 0) {
+        throw TandemException.invalid("empty request body: send the policy as JSON");
+      }
+      return b;
+    }
+  }
+
+  private static Map<String, String> query(HttpExchange ex) {
+    Map<String, String> out = new LinkedHashMap<>();
+    String q = ex.getRequestURI().getQuery();
+    if (q != null) {
+      for (String kv : q.split("&")) {
+        String[] parts = kv.split("=", 2);
+        out.put(parts[0], parts.length > 1 ? parts[1] : "");
+      }
+    }
+    return out;
+  }
+
+  private static void send(HttpExchange ex, int status, Object body) throws IOException {
+    byte[] bytes = Json.bytes(body == null ? List.of() : body);
+    ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+    ex.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    cuts.shutdownNow();
+    ((ExecutorService) server.getExecutor()).shutdownNow();
+  }
+
+  static String utf8(byte[] b) {
+    return new String(b, StandardCharsets.UTF_8);
+  }
+}

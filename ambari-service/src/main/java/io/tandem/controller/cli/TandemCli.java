@@ -1,0 +1,368 @@
+package io.tandem.controller.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import io.tandem.controller.ControllerContext;
+import io.tandem.controller.ControllerDaemon;
+import io.tandem.controller.TandemConf;
+import io.tandem.controller.restore.RestoreService;
+import io.tandem.core.catalog.Manifest;
+import io.tandem.core.config.TandemKeys;
+import io.tandem.core.error.TandemException;
+import io.tandem.core.json.Json;
+import io.tandem.core.policy.Policy;
+import io.tandem.core.policy.PolicySpec;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code tandem}: one CLI with subcommands, each a thin shell over a service class. It reaches
+ * the clusters and the controller's ZooKeeper directly, with the same tandem-site.xml the
+ * daemon uses. Exit codes: 0 ok, 1 failed, 2 invalid input, 3 not found, 4 conflict,
+ * 5 unavailable.
+ */
+@Command(name = "tandem", mixinStandardHelpOptions = true, version = "tandem 0.1.0-SNAPSHOT",
+    description = "Consistent cross-cluster backup and failover for Hadoop.",
+    subcommands = {TandemCli.PolicyCmd.class, TandemCli.BackupCmd.class, TandemCli.RestoreCmd.class,
+        TandemCli.ControllerCmd.class, TandemCli.ConfigCmd.class})
+public final class TandemCli {
+
+  @Option(names = "--conf", description = "tandem-site.xml (default: $TANDEM_CONF_DIR/tandem-site.xml or /etc/tandem/conf/tandem-site.xml)")
+  Path conf;
+
+  TandemConf tandemConf() {
+    Path p = conf;
+    if (p == null) {
+      String dir = System.getenv().getOrDefault("TANDEM_CONF_DIR", "/etc/tandem/conf");
+      p = Path.of(dir, "tandem-site.xml");
+    }
+    return TandemConf.load(p);
+  }
+
+  ControllerContext open() throws IOException {
+    return ControllerContext.open(tandemConf());
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the CLI and returns its exit code; for tests and embedding. */
+  public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cl = new CommandLine(new TandemCli());
+    cl.setOut(out);
+    cl.setErr(err);
+    cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      if (e instanceof TandemException te) {
+        err.println("tandem: " + te.getMessage());
+        return te.kind().exitCode();
+      }
+      err.println("tandem: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+      return 1;
+    });
+    return cl.execute(args);
+  }
+
+  static PolicySpec readPolicyFile(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      throw TandemException.notFound("policy file " + file + " does not exist");
+    }
+    byte[] b = Files.readAllBytes(file);
+    String name = file.getFileName().toString();
+    if (name.endsWith(".yaml") || name.endsWith(".yml")) {
+      try {
+        ObjectMapper yaml = new ObjectMapper(new YAMLFactory()).findAndRegisterModules();
+        return yaml.readValue(b, PolicySpec.class);
+      } catch (IOException e) {
+        throw TandemException.invalid("policy file " + file + " is not a valid YAML policy: "
+            + String.valueOf(e.getMessage()).split("\n", 2)[0]);
+      }
+    }
+    return Json.read(b, PolicySpec.class, "policy file " + file);
+  }
+
+  // ---------------------------------------------------------------- policy
+  @Command(name = "policy", mixinStandardHelpOptions = true, description = "Manage backup policies.",
+      subcommands = {PolicyCmd.Create.class, PolicyCmd.Update.class, PolicyCmd.ListCmd.class,
+          PolicyCmd.Show.class, PolicyCmd.Delete.class})
+  static final class PolicyCmd {
+    @ParentCommand
+    TandemCli root;
+
+    /** Policy from --file, or from flags. */
+    static final class Spec {
+      @Option(names = "--file", description = "policy file (.json, .yaml)")
+      Path file;
+      @Option(names = "--service", description = "business service name")
+      String service;
+      @Option(names = "--dataset", description = "hdfs:/path, hbase:ns:table or hbase:ns:* (repeatable)")
+      List<String> datasets;
+      @Option(names = "--schedule", description = "once:<ISO instant>, every:<n>[s|m|h|d], cron:<expr> (repeatable)")
+      List<String> schedules;
+      @Option(names = "--mode", description = "push or pull")
+      String mode;
+      @Option(names = "--retain", description = "complete cuts to keep")
+      Integer retain;
+      @Option(names = "--rpo-seconds", description = "age of the newest complete cut that raises the RPO alert")
+      Long rpo;
+
+      PolicySpec toSpec() throws IOException {
+        if (file != null) {
+          return readPolicyFile(file);
+        }
+        if (service == null) {
+          throw TandemException.invalid("give --file or --service with --dataset and --schedule");
+        }
+        return new PolicySpec(service, datasets, schedules, mode, retain, rpo, null, null, null);
+      }
+    }
+
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Validate and store a new policy.")
+    static final class Create implements Callable<Integer> {
+      @ParentCommand
+      PolicyCmd parent;
+      @CommandLine.Mixin
+      Spec spec;
+      @Option(names = "--dry-run", description = "validate only, store nothing")
+      boolean dryRun;
+
+      @Override
+      public Integer call() throws Exception {
+        try (ControllerContext ctx = parent.root.open()) {
+          PolicySpec s = spec.toSpec();
+          Policy p = dryRun ? ctx.policies().check(s, false) : ctx.policies().create(s);
+          System.out.println((dryRun ? "valid (dry run, nothing stored): " : "created policy ") + p.service());
+          System.out.println(Json.write(p.toSpec()));
+          return 0;
+        }
+      }
+    }
+
+    @Command(name = "update", mixinStandardHelpOptions = true, description = "Validate and replace a policy.")
+    static final class Update implements Callable<Integer> {
+      @ParentCommand
+      PolicyCmd parent;
+      @CommandLine.Mixin
+      Spec spec;
+      @Option(names = "--dry-run", description = "validate only, change nothing")
+      boolean dryRun;
+
+      @Override
+      public Integer call() throws Exception {
+        try (ControllerContext ctx = parent.root.open()) {
+          PolicySpec s = spec.toSpec();
+          Policy p = dryRun ? ctx.policies().check(s, true) : ctx.policies().update(s);
+          System.out.println((dryRun ? "valid (dry run, nothing changed): " : "updated policy ") + p.service());
+          return 0;
+        }
+      }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List policies.")
+    static final class ListCmd implements Callable<Integer> {
+      @ParentCommand
+      PolicyCmd parent;
+
+      @Override
+      public Integer call() throws Exception {
+        try (ControllerContext ctx = parent.root.open()) {
+          System.out.printf("%-20s %-6s %-7s %s%n", "SERVICE", "MODE", "RETAIN", "SCHEDULES / DATA SETS");
+          for (Policy p : ctx.policies().list()) {
+            PolicySpec s = p.toSpec();
+            System.out.printf("%-20s %-6s %-7d %s / %s%n", p.service(), s.mode(), p.retain(), s.schedules(), s.datasets());
+          }
+          return 0;
+        }
+      }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one policy as JSON.")
+    static final class Show implements Callable<Integer> {
+      @ParentCommand
+      PolicyCmd parent;
+      @Parameters(paramLabel = "SERVICE")
+      String service;
+
+      @Override
+      public Integer call() throws Exception {
+        try (ControllerContext ctx = parent.root.open()) {
+          System.out.println(Json.write(ctx.policies().get(service).toSpec()));
+          return 0;
+        }
+      }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a policy (its cuts stay in the catalog).")
+    static final class Delete implements Callable<Integer> {
+      @ParentCommand
+      PolicyCmd parent;
+      @Parameters(paramLabel = "SERVICE")
+      String service;
+      @Option(names = "--dry-run", description = "say what would be deleted")
+      boolean dryRun;
+
+      @Override
+      public Integer call() throws Exception {
+        try (ControllerContext ctx = parent.root.open()) {
+          if (!ctx.policies().delete(service, dryRun)) {
+            throw TandemException.notFound("service " + service + " has no policy");
+          }
+          System.out.println((dryRun ? "would delete" : "deleted") + " policy " + service);
+          return 0;
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- backup
+  @Command(name = "backup", mixinStandardHelpOptions = true, description = "Run and inspect backups (cuts).",
+      subcommands = {BackupCmd.Run.class, BackupCmd.ListCmd.class, BackupCmd.Show.class})
+  static final class BackupCmd {
+    @ParentCommand
+    TandemCli root;
+
+    @Command(name = "run", mixinStandardHelpOptions = true, description = "Cut, ship and verify a service now; prints progress.")
+    static final class Run implements Callable<Integer> {
+      @ParentCommand
+      BackupCmd parent;
+      @Option(names = "--service", required = true)
+      String service;
+
+      @Override
+      public Integer call() throws Exception {
+        try (ControllerContext ctx = parent.root.open()) {
+          Manifest m = ctx.backups().run(service, Instant.now(), p -> System.err.println("  " + p.line()));
+          System.out.println(Json.write(m));
+          return m.state() == io.tandem.core.catalog.CutState.COMPLETE ? 0 : 1;
+        }
+      }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List a service's cuts, oldest first.")
+    static final class ListCmd implements Callable<Integer> {
+      @ParentCommand
+      BackupCmd parent;
+      @Option(names = "--service", required = true)
+      String service;
+
+      @Override
+      public Integer call() throws Exception {
+        try (ControllerContext ctx = parent.root.open()) {
+          System.out.printf("%-36s %-9s %-24s %12s %12s %s%n", "CUT", "STATE", "MOMENT", "BYTES", "COPIED", "REASON");
+          for (Manifest m : ctx.catalog().list(service)) {
+            System.out.printf("%-36s %-9s %-24s %12d %12d %s%n", m.cutId(), m.state(), m.moment(), m.bytesInCut(),
+                m.bytesCopied(), m.reason() == null ? "" : m.reason());
+          }
+          return 0;
+        }
+      }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show a cut's manifest.")
+    static final class Show implements Callable<Integer> {
+      @ParentCommand
+      BackupCmd parent;
+      @Option(names = "--service", required = true)
+      String service;
+      @Option(names = "--cut", required = true)
+      String cut;
+
+      @Override
+      public Integer call() throws Exception {
+        try (ControllerContext ctx = parent.root.open()) {
+          System.out.println(Json.write(ctx.catalog().require(service, cut)));
+          return 0;
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- restore
+  @Command(name = "restore", mixinStandardHelpOptions = true,
+      description = "Materialize a COMPLETE cut as live tables and directories on the secondary.")
+  static final class RestoreCmd implements Callable<Integer> {
+    @ParentCommand
+    TandemCli root;
+    @Option(names = "--service", required = true)
+    String service;
+    @Option(names = "--cut", required = true, description = "cut id (see 'tandem backup list')")
+    String cut;
+    @Option(names = "--dry-run", description = "print what would be restored, change nothing")
+    boolean dryRun;
+
+    @Override
+    public Integer call() throws Exception {
+      try (ControllerContext ctx = root.open()) {
+        RestoreService.Report r = ctx.restores().restore(service, cut, dryRun);
+        for (String a : r.actions()) {
+          System.out.println((dryRun ? "would " : "") + a);
+        }
+        return 0;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- controller
+  @Command(name = "controller", mixinStandardHelpOptions = true, description = "The controller daemon.",
+      subcommands = {ControllerCmd.Start.class})
+  static final class ControllerCmd {
+    @ParentCommand
+    TandemCli root;
+
+    @Command(name = "start", mixinStandardHelpOptions = true,
+        description = "Run the controller in the foreground (for a service manager or Ambari's script).")
+    static final class Start implements Callable<Integer> {
+      @ParentCommand
+      ControllerCmd parent;
+
+      @Override
+      public Integer call() throws Exception {
+        ControllerContext ctx = parent.root.open();
+        ControllerDaemon daemon = new ControllerDaemon(ctx);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+          try {
+            daemon.close();
+            ctx.close();
+          } catch (IOException e) {
+            System.err.println("tandem: error while stopping: " + e.getMessage());
+          }
+        }, "tandem-shutdown"));
+        daemon.start();
+        System.out.println("tandem controller started; API on port " + daemon.port());
+        daemon.awaitClose();
+        return 0;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- config
+  @Command(name = "config", mixinStandardHelpOptions = true, description = "Configuration helpers.",
+      subcommands = {ConfigCmd.Defaults.class})
+  static final class ConfigCmd {
+    @Command(name = "defaults", mixinStandardHelpOptions = true,
+        description = "Print tandem-default.xml (every key, its default and doc).")
+    static final class Defaults implements Callable<Integer> {
+      @Option(names = "--markdown", description = "as a Markdown table")
+      boolean markdown;
+
+      @Override
+      public Integer call() {
+        System.out.print(markdown ? TandemKeys.markdownTable() : TandemKeys.defaultXml());
+        return 0;
+      }
+    }
+  }
+
+}
