@@ -1,0 +1,120 @@
+"""
+The agent scripts' client of the Tandem controller's REST API (JSON in and out).
+
+Every failure is a ControllerError whose message names the URL and what to do, so the scripts
+turn it into an Ambari Fail unchanged. No resource_management import: this module is plain
+Python and is tested against a real HTTP server.
+
+Written to run on Python 3 (Ambari 3.0) and on Python 2.7 (Ambari 2.7).
+"""
+import json
+import socket
+
+try:
+  from urllib.request import Request, urlopen
+  from urllib.error import HTTPError, URLError
+  from urllib.parse import quote
+except ImportError:  # Python 2.7
+  from urllib2 import Request, urlopen, HTTPError, URLError  # noqa: F401
+  from urllib import quote  # noqa: F401
+
+HEALTH = "/api/v1/health"
+STATUS = "/api/v1/status"
+POLICIES = "/api/v1/policies"
+TERMINAL_CUT_STATES = ("COMPLETE", "FAILED", "ABORTED")
+
+
+class ControllerError(Exception):
+  """The controller could not be reached or refused the request; the message says which and why."""
+
+  def __init__(self, message, status=None):
+    Exception.__init__(self, message)
+    self.status = status
+
+
+def controller_url(host, port):
+  return "http://{0}:{1}".format(host, port)
+
+
+def call(base_url, method, path, body=None, timeout=10.0):
+  """Sends one request and returns (HTTP status, parsed JSON body or None)."""
+  url = base_url.rstrip("/") + path
+  data = None
+  headers = {"Accept": "application/json"}
+  if body is not None:
+    data = json.dumps(body).encode("utf-8")
+    headers["Content-Type"] = "application/json"
+  request = Request(url, data=data, headers=headers)
+  request.get_method = lambda: method
+  try:
+    response = urlopen(request, timeout=timeout)
+    try:
+      status, raw = response.getcode(), response.read()
+    finally:
+      response.close()
+  except HTTPError as error:
+    raw = error.read()
+    raise ControllerError("{0} {1} answered HTTP {2}: {3}".format(method, url, error.code, _error_text(raw)),
+                          status=error.code)
+  except (URLError, socket.timeout, socket.error, IOError) as error:
+    reason = getattr(error, "reason", error)
+    raise ControllerError("cannot reach the Tandem controller at {0} ({1}); check that TANDEM_CONTROLLER is "
+                          "started and that tandem.controller.http.port is right".format(url, reason))
+  if not raw or not raw.strip():
+    return status, None
+  try:
+    return status, json.loads(raw.decode("utf-8"))
+  except ValueError:
+    raise ControllerError("{0} {1} answered with a body that is not JSON: {2!r}".format(method, url, raw[:200]))
+
+
+def _error_text(raw):
+  try:
+    return json.loads(raw.decode("utf-8"))["error"]
+  except Exception:
+    text = raw.decode("utf-8", "replace").strip() if raw else ""
+    return text[:300] or "(no body)"
+
+
+def get(base_url, path, timeout=10.0):
+  return call(base_url, "GET", path, timeout=timeout)[1]
+
+
+def find_active_controller(base_urls, timeout=10.0):
+  """The first controller whose health says UP and active; the other controllers are standbys."""
+  if not base_urls:
+    raise ControllerError("no TANDEM_CONTROLLER host is known to Ambari; add a Tandem Controller to the cluster")
+  findings = []
+  for base_url in base_urls:
+    try:
+      health = get(base_url, HEALTH, timeout) or {}
+    except ControllerError as error:
+      findings.append(str(error))
+      continue
+    if health.get("status") == "UP" and health.get("active") is True:
+      return base_url
+    findings.append("{0} is {1}{2}".format(base_url, health.get("status", "in an unknown state"),
+                                           " (standby)" if health.get("active") is False else ""))
+  raise ControllerError("no active Tandem controller: " + "; ".join(findings))
+
+
+def run_backup(base_url, service, timeout=10.0):
+  """Starts a cut of one policy now; returns its cut id."""
+  answer = call(base_url, "POST", "/api/v1/backups/{0}/run".format(quote(service, safe="")), timeout=timeout)[1]
+  if not isinstance(answer, dict) or not answer.get("cutId"):
+    raise ControllerError("the controller accepted the backup of {0} but returned no cutId: {1!r}".format(service, answer))
+  return answer["cutId"]
+
+
+def policy_services(base_url, timeout=10.0):
+  policies = get(base_url, POLICIES, timeout)
+  if not isinstance(policies, list):
+    raise ControllerError("GET {0}{1} did not return a list of policies: {2!r}".format(base_url, POLICIES, policies))
+  return [p["service"] for p in policies if isinstance(p, dict) and p.get("service")]
+
+
+def cut(base_url, service, cut_id, timeout=10.0):
+  manifest = get(base_url, "/api/v1/backups/{0}/{1}".format(quote(service, safe=""), quote(cut_id, safe="")), timeout)
+  if not isinstance(manifest, dict) or "state" not in manifest:
+    raise ControllerError("the manifest of cut {0} of {1} has no state: {2!r}".format(cut_id, service, manifest))
+  return manifest

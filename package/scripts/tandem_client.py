@@ -1,0 +1,33 @@
+"""
+TANDEM_CLIENT: puts the HBase coprocessor and the NameNode extension where HBase and the
+NameNode load classes from, and writes /etc/tandem/conf for the tandem CLI.
+
+The client must be on every NameNode, HBase Master and RegionServer host (the service advisor
+places it there): a RegionServer that cannot load a configured coprocessor aborts.
+"""
+from resource_management.core.exceptions import ClientComponentHasNoStatus
+from resource_management.libraries.script.script import Script
+
+import setup_tandem
+
+
+class TandemClient(Script):
+
+  def install(self, env):
+    import params
+    env.set_params(params)
+    setup_tandem.install_tandem(env)
+    self.configure(env)
+
+  def configure(self, env, upgrade_type=None, config_dir=None):
+    import params
+    env.set_params(params)
+    setup_tandem.write_tandem_config()
+    setup_tandem.link_plugin_jars(env)
+
+  def status(self, env):
+    raise ClientComponentHasNoStatus()
+
+
+if __name__ == "__main__":
+  TandemClient().execute()

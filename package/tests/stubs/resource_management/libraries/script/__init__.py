@@ -1,0 +1,1 @@
+from resource_management.libraries.script.script import Script  # noqa: F401

@@ -1,0 +1,121 @@
+"""The scripts' REST client against a real HTTP server: answers, errors and finding the active controller."""
+import unittest
+
+from package.tests import harness
+from package.tests.harness import FakeController
+
+import tandem_api
+from tandem_api import ControllerError
+
+
+class Call(unittest.TestCase):
+
+  def setUp(self):
+    self.controller = FakeController().start()
+    self.addCleanup(self.controller.stop)
+
+  def test_get_parses_json(self):
+    self.controller.on("GET", "/api/v1/health", {"status": "UP", "active": True})
+    self.assertEqual((200, {"status": "UP", "active": True}),
+                     tandem_api.call(self.controller.url, "GET", "/api/v1/health"))
+
+  def test_body_is_sent_as_json(self):
+    self.controller.on("PUT", "/api/v1/policies/billing", {"ok": True})
+    tandem_api.call(self.controller.url + "/", "PUT", "/api/v1/policies/billing", {"service": "billing"})
+    self.assertEqual([("PUT", "/api/v1/policies/billing", {"service": "billing"})], self.controller.requests)
+
+  def test_accepted_and_empty_bodies(self):
+    self.controller.on("DELETE", "/api/v1/policies/billing", None, status=204, raw=b"")
+    self.assertEqual((204, None), tandem_api.call(self.controller.url, "DELETE", "/api/v1/policies/billing"))
+
+  def test_error_json_becomes_the_message(self):
+    self.controller.on("GET", "/api/v1/policies/nope", {"error": "policy nope does not exist; create it with PUT"},
+                       status=404)
+    with self.assertRaises(ControllerError) as caught:
+      tandem_api.get(self.controller.url, "/api/v1/policies/nope")
+    self.assertEqual(404, caught.exception.status)
+    self.assertIn("answered HTTP 404: policy nope does not exist; create it with PUT", str(caught.exception))
+
+  def test_error_without_json(self):
+    self.controller.on("GET", "/x", raw=b"Internal Server Error", status=500)
+    with self.assertRaises(ControllerError) as caught:
+      tandem_api.get(self.controller.url, "/x")
+    self.assertIn("HTTP 500: Internal Server Error", str(caught.exception))
+
+  def test_body_that_is_not_json(self):
+    self.controller.on("GET", "/x", raw=b"<html>")
+    with self.assertRaises(ControllerError) as caught:
+      tandem_api.get(self.controller.url, "/x")
+    self.assertIn("not JSON", str(caught.exception))
+
+  def test_connection_refused_names_the_url_and_the_fix(self):
+    url = "http://127.0.0.1:{0}".format(harness.closed_port())
+    with self.assertRaises(ControllerError) as caught:
+      tandem_api.get(url, "/api/v1/health")
+    self.assertIn("cannot reach the Tandem controller at " + url + "/api/v1/health", str(caught.exception))
+    self.assertIn("tandem.controller.http.port", str(caught.exception))
+
+  def test_timeout(self):
+    self.controller.on("GET", "/slow", {"x": 1}, delay=2.0)
+    with self.assertRaises(ControllerError):
+      tandem_api.get(self.controller.url, "/slow", timeout=0.2)
+
+  def test_service_names_are_quoted_in_paths(self):
+    self.controller.on("POST", "/api/v1/backups/a%2Fb%20c/run", {"cutId": "c1"}, status=202)
+    self.assertEqual("c1", tandem_api.run_backup(self.controller.url, "a/b c"))
+
+  def test_run_backup_without_cut_id(self):
+    self.controller.on("POST", "/api/v1/backups/billing/run", {"accepted": True}, status=202)
+    with self.assertRaises(ControllerError):
+      tandem_api.run_backup(self.controller.url, "billing")
+
+  def test_policy_services(self):
+    self.controller.on("GET", "/api/v1/policies", [{"service": "billing"}, {"nope": 1}, "x", {"service": "audit"}])
+    self.assertEqual(["billing", "audit"], tandem_api.policy_services(self.controller.url))
+    self.controller.on("GET", "/api/v1/policies", {"policies": []})
+    with self.assertRaises(ControllerError):
+      tandem_api.policy_services(self.controller.url)
+
+  def test_cut_needs_a_state(self):
+    self.controller.on("GET", "/api/v1/backups/billing/c1", {"id": "c1"})
+    with self.assertRaises(ControllerError):
+      tandem_api.cut(self.controller.url, "billing", "c1")
+    self.controller.on("GET", "/api/v1/backups/billing/c1", {"id": "c1", "state": "RUNNING"})
+    self.assertEqual("RUNNING", tandem_api.cut(self.controller.url, "billing", "c1")["state"])
+
+
+class FindActiveController(unittest.TestCase):
+
+  def setUp(self):
+    self.servers = [FakeController().start() for _ in range(3)]
+    for server in self.servers:
+      self.addCleanup(server.stop)
+
+  def test_skips_unreachable_and_standby_controllers(self):
+    down = "http://127.0.0.1:{0}".format(harness.closed_port())
+    standby, active, other = self.servers
+    standby.on("GET", "/api/v1/health", {"status": "UP", "active": False})
+    active.on("GET", "/api/v1/health", {"status": "UP", "active": True})
+    other.on("GET", "/api/v1/health", {"status": "UP", "active": True})
+    self.assertEqual(active.url, tandem_api.find_active_controller([down, standby.url, active.url, other.url]))
+
+  def test_none_active_lists_what_each_said(self):
+    starting, standby, broken = self.servers
+    starting.on("GET", "/api/v1/health", {"status": "STARTING"})
+    standby.on("GET", "/api/v1/health", {"status": "UP", "active": False})
+    broken.on("GET", "/api/v1/health", {"error": "boom"}, status=500)
+    with self.assertRaises(ControllerError) as caught:
+      tandem_api.find_active_controller([starting.url, standby.url, broken.url])
+    message = str(caught.exception)
+    self.assertIn(starting.url + " is STARTING", message)
+    self.assertIn(standby.url + " is UP (standby)", message)
+    self.assertIn("HTTP 500: boom", message)
+
+  def test_no_hosts(self):
+    with self.assertRaises(ControllerError) as caught:
+      tandem_api.find_active_controller([])
+    self.assertIn("add a Tandem Controller", str(caught.exception))
+
+
+if __name__ == "__main__":
+  unittest.main()
