@@ -4,6 +4,11 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -14,40 +19,54 @@ import org.slf4j.LoggerFactory;
 import io.tandem.controller.backup.BackupService;
 import io.tandem.controller.catalog.BackupCatalog;
 import io.tandem.controller.cluster.ClusterConnection;
-import io.tandem.controller.cut.CutTaker;
-import io.tandem.controller.cut.SequentialCutTaker;
+import io.tandem.controller.cut.CutTakers;
+import io.tandem.controller.identity.IdentityStore;
 import io.tandem.controller.policy.PolicyService;
 import io.tandem.controller.policy.PolicyStore;
 import io.tandem.controller.policy.PrimaryInventory;
 import io.tandem.controller.restore.RestoreService;
 import io.tandem.core.config.TandemKeys;
 import io.tandem.core.error.TandemException;
+import io.tandem.core.identity.IdentityLayout;
+import io.tandem.core.identity.IdentityRecord;
+import io.tandem.core.identity.ProtectedSets;
+import io.tandem.core.policy.DataSet;
+import io.tandem.core.policy.Policy;
 import io.tandem.core.policy.PolicyValidator;
 import io.tandem.core.policy.TransferMode;
 
 /**
  * Everything the controller's commands need, wired once from tandem-site.xml: the controller's
- * ZooKeeper, a connection to each cluster (from its own conf dir), and the services on top.
- * The CLI, the daemon, the demo and the tests all build their controller through this class.
+ * ZooKeeper, a connection to each of the two clusters (from its own conf dir), the identity
+ * record, and the services on top. Which cluster is primary comes from the identity record, so
+ * after a switch {@link #refreshRoles()} re-points backups, catalog and restores: cuts always
+ * flow from the current primary to the current secondary, and the catalog lives on the
+ * current secondary. The CLI, the daemon, the demo and the tests all build their controller
+ * through this class.
  */
 public final class ControllerContext implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(ControllerContext.class);
 
   private final TandemConf conf;
   private final CuratorFramework zk;
-  private final ClusterConnection primary;
-  private final ClusterConnection secondary;
-  private final PolicyService policies;
-  private final PrimaryInventory inventory;
-  private final BackupCatalog catalog;
-  private final BackupService backups;
-  private final RestoreService restores;
+  private final Map<String, ClusterConnection> clusters;
+  private final PolicyStore policyStore;
+  private final PolicyValidator validator;
+  private final IdentityStore identity;
   private final Clock clock = Clock.systemUTC();
+  private volatile Roles roles;
 
-  private ControllerContext(TandemConf conf, ClusterConnection primary, ClusterConnection secondary) throws IOException {
+  /** The services as wired for one assignment of roles. */
+  public record Roles(IdentityRecord identity, ClusterConnection primary, ClusterConnection secondary,
+      PrimaryInventory inventory, PolicyService policies, BackupCatalog catalog, BackupService backups,
+      RestoreService restores) {
+  }
+
+  private ControllerContext(TandemConf conf, ClusterConnection first, ClusterConnection second) throws IOException {
     this.conf = conf;
-    this.primary = primary;
-    this.secondary = secondary;
+    this.clusters = new LinkedHashMap<>();
+    clusters.put(first.name(), first);
+    clusters.put(second.name(), second);
     this.zk = CuratorFrameworkFactory.builder()
         .connectString(conf.get(TandemKeys.CONTROLLER_ZK_QUORUM))
         .retryPolicy(new ExponentialBackoffRetry(200, 5))
@@ -56,7 +75,8 @@ public final class ControllerContext implements Closeable {
         .build();
     zk.start();
     try {
-      if (!zk.blockUntilConnected(20, java.util.concurrent.TimeUnit.SECONDS)) {
+      if (!zk.blockUntilConnected(20, TimeUnit.SECONDS)) {
+        zk.close();
         throw TandemException.unavailable("controller ZooKeeper " + conf.get(TandemKeys.CONTROLLER_ZK_QUORUM)
             + " is unreachable: check " + TandemKeys.CONTROLLER_ZK_QUORUM.name(), null);
       }
@@ -65,14 +85,45 @@ public final class ControllerContext implements Closeable {
       throw new IOException("interrupted while connecting to the controller's ZooKeeper", e);
     }
     String root = conf.get(TandemKeys.CONTROLLER_ZK_ROOT);
-    this.inventory = new PrimaryInventory(primary);
-    this.policies = new PolicyService(new PolicyStore(zk, root),
-        new PolicyValidator(TransferMode.parse(conf.get(TandemKeys.TRANSFER_MODE))), inventory, clock);
-    this.catalog = new BackupCatalog(secondary.fs(), conf.get(TandemKeys.CATALOG_DIR));
-    CutTaker cutTaker = new SequentialCutTaker(primary);
-    this.backups = new BackupService(conf, primary, secondary, policies, inventory, catalog, cutTaker,
-        () -> 0L, clock);
-    this.restores = new RestoreService(secondary, catalog, conf);
+    this.policyStore = new PolicyStore(zk, root);
+    this.validator = new PolicyValidator(TransferMode.parse(conf.get(TandemKeys.TRANSFER_MODE)));
+    this.identity = new IdentityStore(zk, new IdentityLayout(root));
+    IdentityRecord rec = identity.initIfAbsent(new IdentityRecord(first.name(), 1, clock.instant(),
+        "initial: " + first.name() + " is primary")).record();
+    this.roles = wire(rec);
+    publishClusters();
+  }
+
+  /** Client settings keys applications need to reach a cluster (see TandemClient). */
+  private static final String[] CLIENT_KEY_PREFIXES = {"fs.defaultFS", "hbase.zookeeper.quorum",
+      "hbase.zookeeper.property.clientPort", "zookeeper.znode.parent", "dfs.nameservices", "dfs.ha.namenodes.",
+      "dfs.namenode.rpc-address", "dfs.client.failover.proxy.provider", "hadoop.security.authentication",
+      "hbase.security.authentication", "dfs.checksum.combine.mode"};
+
+  /** Publishes each cluster's client settings, so TandemClient can follow the primary. */
+  private void publishClusters() {
+    for (ClusterConnection c : clusters.values()) {
+      java.util.Properties p = new java.util.Properties();
+      for (java.util.Map.Entry<String, String> e : c.conf()) {
+        for (String prefix : CLIENT_KEY_PREFIXES) {
+          if (e.getKey().startsWith(prefix)) {
+            p.setProperty(e.getKey(), c.conf().get(e.getKey()));
+          }
+        }
+      }
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      try {
+        p.store(out, "client settings of cluster " + c.name());
+        String path = io.tandem.client.TandemClient.clusterPath(identity.layout(), c.name());
+        try {
+          zk.setData().forPath(path, out.toByteArray());
+        } catch (org.apache.zookeeper.KeeperException.NoNodeException e) {
+          zk.create().creatingParentContainersIfNeeded().forPath(path, out.toByteArray());
+        }
+      } catch (Exception e) {
+        throw TandemException.unavailable("could not publish client settings of " + c.name() + ": " + e, e);
+      }
+    }
   }
 
   /** Connects to both clusters through their conf dirs and to the controller's ZooKeeper. */
@@ -81,9 +132,80 @@ public final class ControllerContext implements Closeable {
         Path.of(conf.get(TandemKeys.PRIMARY_CONF_DIR)));
     ClusterConnection secondary = ClusterConnection.fromConfDir(conf.get(TandemKeys.SECONDARY_NAME),
         Path.of(conf.get(TandemKeys.SECONDARY_CONF_DIR)));
-    LOG.info("controller context: primary {} secondary {} controller zk {}", primary, secondary,
+    LOG.info("controller context: clusters {} and {}, controller zk {}", primary, secondary,
         conf.get(TandemKeys.CONTROLLER_ZK_QUORUM));
     return new ControllerContext(conf, primary, secondary);
+  }
+
+  private Roles wire(IdentityRecord rec) throws IOException {
+    Roles previous = roles;
+    String primaryName;
+    if (rec.inTransition()) {
+      // Mid-switch nobody is primary; keep the previous direction until the switch settles.
+      primaryName = previous != null ? previous.primary().name() : clusters.keySet().iterator().next();
+    } else {
+      primaryName = rec.primary();
+    }
+    ClusterConnection primary = cluster(primaryName);
+    ClusterConnection secondary = other(primaryName);
+    PrimaryInventory inventory = new PrimaryInventory(primary);
+    PolicyService policies = new PolicyService(policyStore, validator, inventory, clock);
+    policies.setOnChange(this::publishProtected);
+    BackupCatalog catalog = new BackupCatalog(secondary.fs(), conf.get(TandemKeys.CATALOG_DIR));
+    BackupService backups = new BackupService(conf, primary, secondary, policies, inventory, catalog,
+        CutTakers.forConf(conf, primary, zk), () -> currentEpoch(), clock);
+    RestoreService restores = new RestoreService(secondary, catalog, conf);
+    return new Roles(rec, primary, secondary, inventory, policies, catalog, backups, restores);
+  }
+
+  /** Re-reads the identity record and re-points the services if the roles changed. */
+  public synchronized Roles refreshRoles() throws IOException {
+    IdentityRecord rec = identity.require().record();
+    Roles r = roles;
+    if (!rec.equals(r.identity())) {
+      roles = wire(rec);
+      LOG.info("roles now: primary {} secondary {} (epoch {})", roles.primary().name(), roles.secondary().name(), rec.epoch());
+    }
+    return roles;
+  }
+
+  private long currentEpoch() {
+    return identity.require().record().epoch();
+  }
+
+  /** Publishes every policy's data sets as the set the guards protect. */
+  public void publishProtected() {
+    Set<String> tables = new TreeSet<>();
+    Set<String> namespaces = new TreeSet<>();
+    Set<String> dirs = new TreeSet<>();
+    for (Policy p : roles.policies().list()) {
+      for (DataSet d : p.dataSets()) {
+        switch (d.kind()) {
+          case HBASE_TABLE -> tables.add(d.tableName());
+          case HBASE_NAMESPACE -> namespaces.add(d.namespace());
+          case HDFS_DIR -> dirs.add(d.path());
+          default -> throw new IllegalStateException(d.kind().toString());
+        }
+      }
+    }
+    identity.publishProtected(new ProtectedSets(tables, namespaces, dirs));
+  }
+
+  public ClusterConnection cluster(String name) {
+    ClusterConnection c = clusters.get(name);
+    if (c == null) {
+      throw TandemException.notFound("no cluster named " + name + ": the clusters are " + clusters.keySet());
+    }
+    return c;
+  }
+
+  public ClusterConnection other(String name) {
+    cluster(name);
+    return clusters.values().stream().filter(c -> !c.name().equals(name)).findFirst().orElseThrow();
+  }
+
+  public Map<String, ClusterConnection> clusters() {
+    return Map.copyOf(clusters);
   }
 
   public TandemConf conf() {
@@ -94,28 +216,36 @@ public final class ControllerContext implements Closeable {
     return zk;
   }
 
+  public IdentityStore identity() {
+    return identity;
+  }
+
+  public Roles roles() {
+    return roles;
+  }
+
   public ClusterConnection primary() {
-    return primary;
+    return roles.primary();
   }
 
   public ClusterConnection secondary() {
-    return secondary;
+    return roles.secondary();
   }
 
   public PolicyService policies() {
-    return policies;
+    return roles.policies();
   }
 
   public BackupCatalog catalog() {
-    return catalog;
+    return roles.catalog();
   }
 
   public BackupService backups() {
-    return backups;
+    return roles.backups();
   }
 
   public RestoreService restores() {
-    return restores;
+    return roles.restores();
   }
 
   public Clock clock() {
@@ -125,10 +255,16 @@ public final class ControllerContext implements Closeable {
   @Override
   public void close() throws IOException {
     zk.close();
-    try {
-      primary.close();
-    } finally {
-      secondary.close();
+    IOException first = null;
+    for (ClusterConnection c : clusters.values()) {
+      try {
+        c.close();
+      } catch (IOException e) {
+        first = first == null ? e : first;
+      }
+    }
+    if (first != null) {
+      throw first;
     }
   }
 }

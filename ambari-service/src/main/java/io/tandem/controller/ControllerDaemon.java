@@ -13,7 +13,12 @@ import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 
+import java.time.Duration;
+
 import io.tandem.controller.api.ApiServer;
+import io.tandem.controller.identity.IdentityService;
+import io.tandem.controller.status.ClusterHealth;
+import io.tandem.core.identity.IdentityRecord;
 import io.tandem.controller.schedule.BackupScheduler;
 import io.tandem.controller.status.HealthProbe;
 import io.tandem.core.config.TandemKeys;
@@ -36,19 +41,27 @@ public final class ControllerDaemon implements Closeable {
   private final HealthProbe health;
   private final ApiServer api;
   private final LeaderLatch latch;
+  private final IdentityService identity;
+  private final java.util.concurrent.ScheduledExecutorService autoFailover =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "tandem-auto-failover");
+        t.setDaemon(true);
+        return t;
+      });
   private final CountDownLatch closed = new CountDownLatch(1);
   private BackupScheduler scheduler;
 
   public ControllerDaemon(ControllerContext ctx) throws IOException {
     this.ctx = ctx;
     TandemConf conf = ctx.conf();
-    this.health = new HealthProbe(
-        Map.of(ctx.primary().name(), ctx.primary(), ctx.secondary().name(), ctx.secondary()),
-        Map.of(ctx.primary().name(), "PRIMARY", ctx.secondary().name(), "SECONDARY"),
+    this.health = new HealthProbe(ctx.clusters(), this::roleOf,
         conf.getLong(TandemKeys.WATCH_INTERVAL_MS), conf.getInt(TandemKeys.WATCH_FAILURE_THRESHOLD), ctx.clock());
-    this.latch = new LeaderLatch(ctx.zk(), conf.get(TandemKeys.CONTROLLER_ZK_ROOT) + "/controller-leader",
+    this.latch = new LeaderLatch(ctx.zk(), ctx.identity().layout().controllerLatch(),
         java.net.InetAddress.getLocalHost().getHostName() + ":" + ProcessHandle.current().pid());
-    this.api = new ApiServer(ctx, health, latch::hasLeadership, conf.get(TandemKeys.HTTP_BIND_HOST),
+    this.identity = new IdentityService(ctx, health::healthy,
+        () -> latch.hasLeadership() ? latch.getLastPathIsLeader() : null,
+        Duration.ofMillis(conf.getLong(TandemKeys.GUARD_WAIT_MS)));
+    this.api = new ApiServer(ctx, health, identity, latch::hasLeadership, conf.get(TandemKeys.HTTP_BIND_HOST),
         conf.getInt(TandemKeys.HTTP_PORT));
   }
 
@@ -68,10 +81,59 @@ public final class ControllerDaemon implements Closeable {
       }
     });
     latch.start();
+    if (ctx.conf().getBoolean(TandemKeys.FAILOVER_AUTOMATIC)) {
+      long delayS = ctx.conf().getLong(TandemKeys.FAILOVER_AUTOMATIC_DELAY_S);
+      LOG.warn("automatic failover is ON: the secondary is promoted after the primary is faulty for {} s", delayS);
+      autoFailover.scheduleWithFixedDelay(() -> maybeFailOver(delayS), 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
+
+  /** The role a cluster has in the identity record: PRIMARY, SECONDARY, or NONE mid-switch. */
+  String roleOf(String cluster) {
+    IdentityRecord r = ctx.identity().require().record();
+    if (r.inTransition()) {
+      return "NONE";
+    }
+    return r.isPrimary(cluster) ? "PRIMARY" : "SECONDARY";
+  }
+
+  private void maybeFailOver(long delayS) {
+    try {
+      if (!latch.hasLeadership()) {
+        return;
+      }
+      IdentityRecord r = ctx.identity().require().record();
+      if (r.inTransition()) {
+        return;
+      }
+      ClusterHealth h = health.last().get(r.primary());
+      if (h != null && h.faultySince() != null
+          && Duration.between(h.faultySince(), ctx.clock().instant()).toSeconds() >= delayS) {
+        String target = ctx.other(r.primary()).name();
+        LOG.error("AUTOMATIC FAILOVER: {} faulty since {}, promoting {}", r.primary(), h.faultySince(), target);
+        identity.switchTo(target, true, false, r.epoch());
+      }
+    } catch (Exception e) {
+      LOG.error("automatic failover failed: {}", e.getMessage(), e);
+    }
+  }
+
+  public IdentityService identity() {
+    return identity;
+  }
+
+  public HealthProbe health() {
+    return health;
   }
 
   private synchronized void onLeadership() {
     LOG.info("this controller is now ACTIVE");
+    try {
+      ctx.refreshRoles();
+      ctx.publishProtected();
+    } catch (IOException | RuntimeException e) {
+      LOG.error("could not refresh roles or publish protected data sets: {}", e.getMessage(), e);
+    }
     try {
       List<String> failed = ctx.backups().failInterrupted();
       if (!failed.isEmpty()) {
@@ -139,6 +201,7 @@ public final class ControllerDaemon implements Closeable {
       return;
     }
     try {
+      autoFailover.shutdownNow();
       api.close();
       health.close();
       onLostLeadership();

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import io.tandem.controller.ControllerContext;
 import io.tandem.controller.backup.BackupService;
+import io.tandem.controller.identity.IdentityService;
 import io.tandem.controller.status.HealthProbe;
 import io.tandem.controller.status.StatusReport;
 import io.tandem.core.error.TandemException;
@@ -40,6 +40,7 @@ public final class ApiServer implements Closeable {
 
   private final ControllerContext ctx;
   private final HealthProbe health;
+  private final IdentityService identity;
   private final BooleanSupplier active;
   private final Instant startedAt;
   private final HttpServer server;
@@ -49,10 +50,11 @@ public final class ApiServer implements Closeable {
     return t;
   });
 
-  public ApiServer(ControllerContext ctx, HealthProbe health, BooleanSupplier active, String bindHost, int port)
-      throws IOException {
+  public ApiServer(ControllerContext ctx, HealthProbe health, IdentityService identity, BooleanSupplier active,
+      String bindHost, int port) throws IOException {
     this.ctx = ctx;
     this.health = health;
+    this.identity = identity;
     this.active = active;
     this.startedAt = ctx.clock().instant();
     this.server = HttpServer.create(new InetSocketAddress(bindHost, port), 64);
@@ -96,6 +98,10 @@ public final class ApiServer implements Closeable {
   }
 
   private record Accepted(Object body) {
+  }
+
+  /** Body of {@code POST /api/v1/identity/switch}. */
+  public record SwitchRequest(String to, Boolean confirm, Boolean dryRun, Long expectedEpoch) {
   }
 
   private Object route(String method, String[] p, HttpExchange ex) throws Exception {
@@ -161,6 +167,22 @@ public final class ApiServer implements Closeable {
         }
         return ctx.catalog().require(service, p[5]);
       }
+      case "identity" -> {
+        if (p.length == 4) {
+          requireMethod(method, "GET");
+          return ctx.identity().require().record();
+        }
+        if (p.length == 5 && "switch".equals(p[4])) {
+          requireMethod(method, "POST");
+          SwitchRequest req = Json.read(readBody(ex), SwitchRequest.class, "request body");
+          if (req.to() == null || req.to().isBlank()) {
+            throw TandemException.invalid("name the cluster to promote: {\"to\": \"secondary\", \"confirm\": true}");
+          }
+          return identity.switchTo(req.to(), Boolean.TRUE.equals(req.confirm()), Boolean.TRUE.equals(req.dryRun()),
+              req.expectedEpoch());
+        }
+        throw TandemException.notFound("no such endpoint " + String.join("/", p));
+      }
       default -> throw TandemException.notFound("no such endpoint /api/v1/" + resource);
     }
   }
@@ -211,9 +233,5 @@ public final class ApiServer implements Closeable {
     server.stop(0);
     cuts.shutdownNow();
     ((ExecutorService) server.getExecutor()).shutdownNow();
-  }
-
-  static String utf8(byte[] b) {
-    return new String(b, StandardCharsets.UTF_8);
   }
 }

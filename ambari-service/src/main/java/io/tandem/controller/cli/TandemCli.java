@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -14,7 +15,11 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.tandem.controller.ControllerContext;
 import io.tandem.controller.ControllerDaemon;
 import io.tandem.controller.TandemConf;
+import io.tandem.controller.identity.IdentityService;
+import io.tandem.controller.identity.SwitchReport;
 import io.tandem.controller.restore.RestoreService;
+import io.tandem.controller.status.HealthProbe;
+import io.tandem.core.identity.IdentityRecord;
 import io.tandem.core.catalog.Manifest;
 import io.tandem.core.config.TandemKeys;
 import io.tandem.core.error.TandemException;
@@ -36,7 +41,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "tandem", mixinStandardHelpOptions = true, version = "tandem 0.1.0-SNAPSHOT",
     description = "Consistent cross-cluster backup and failover for Hadoop.",
     subcommands = {TandemCli.PolicyCmd.class, TandemCli.BackupCmd.class, TandemCli.RestoreCmd.class,
-        TandemCli.ControllerCmd.class, TandemCli.ConfigCmd.class})
+        TandemCli.IdentityCmd.class, TandemCli.ControllerCmd.class, TandemCli.ConfigCmd.class})
 public final class TandemCli {
 
   @Option(names = "--conf", description = "tandem-site.xml (default: $TANDEM_CONF_DIR/tandem-site.xml or /etc/tandem/conf/tandem-site.xml)")
@@ -310,6 +315,66 @@ public final class TandemCli {
           System.out.println((dryRun ? "would " : "") + a);
         }
         return 0;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- identity
+  @Command(name = "identity", mixinStandardHelpOptions = true,
+      description = "Which cluster is primary; admin-confirmed failover and failback.",
+      subcommands = {IdentityCmd.Show.class, IdentityCmd.Switch.class})
+  static final class IdentityCmd {
+    @ParentCommand
+    TandemCli root;
+
+    @Command(name = "show", mixinStandardHelpOptions = true,
+        description = "Print the identity record: the primary cluster (the one applications use) and the epoch.")
+    static final class Show implements Callable<Integer> {
+      @ParentCommand
+      IdentityCmd parent;
+
+      @Override
+      public Integer call() throws Exception {
+        try (ControllerContext ctx = parent.root.open()) {
+          IdentityRecord r = ctx.identity().require().record();
+          System.out.println("primary=" + (r.inTransition() ? "" : r.primary()));
+          System.out.println("epoch=" + r.epoch());
+          System.out.println("changedAt=" + r.changedAt());
+          System.out.println("reason=" + r.reason());
+          return 0;
+        }
+      }
+    }
+
+    @Command(name = "switch", mixinStandardHelpOptions = true,
+        description = "Make a cluster primary: demote the current one (guards refuse writes), take a final cut if it "
+            + "is healthy, restore the newest complete cut of every service on the target, promote it.")
+    static final class Switch implements Callable<Integer> {
+      @ParentCommand
+      IdentityCmd parent;
+      @Option(names = "--to", required = true, description = "the cluster to promote")
+      String to;
+      @Option(names = "--confirm", description = "required to change anything")
+      boolean confirm;
+      @Option(names = "--dry-run", description = "show what would be restored and what would be lost")
+      boolean dryRun;
+      @Option(names = "--expect-epoch", description = "refuse unless the record is at this epoch")
+      Long expectEpoch;
+
+      @Override
+      public Integer call() throws Exception {
+        try (ControllerContext ctx = parent.root.open();
+            HealthProbe probe = new HealthProbe(ctx.clusters(), n -> "", 10_000, 1, ctx.clock())) {
+          probe.probeAll();
+          IdentityService ids = new IdentityService(ctx, probe::healthy, null,
+              Duration.ofMillis(ctx.conf().getLong(TandemKeys.GUARD_WAIT_MS)));
+          SwitchReport r = ids.switchTo(to, confirm, dryRun, expectEpoch);
+          for (String w : r.lossWarnings()) {
+            System.out.println("WARNING: " + w);
+          }
+          System.out.println(Json.write(r));
+          return 0;
+        }
       }
     }
   }

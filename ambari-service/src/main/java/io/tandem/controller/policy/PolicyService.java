@@ -20,12 +20,18 @@ public final class PolicyService {
   private final PolicyValidator validator;
   private final PrimaryInventory inventory;
   private final Clock clock;
+  private volatile Runnable onChange = () -> { };
 
   public PolicyService(PolicyStore store, PolicyValidator validator, PrimaryInventory inventory, Clock clock) {
     this.store = store;
     this.validator = validator;
     this.inventory = inventory;
     this.clock = clock;
+  }
+
+  /** Called after every stored change (create, update, delete); e.g. to republish protected sets. */
+  public void setOnChange(Runnable onChange) {
+    this.onChange = onChange == null ? () -> { } : onChange;
   }
 
   /** Validates without storing; the policy as it would be stored. */
@@ -49,6 +55,7 @@ public final class PolicyService {
   public Policy create(PolicySpec spec) {
     Policy policy = check(spec, false);
     store.create(policy.toSpec());
+    onChange.run();
     return policy;
   }
 
@@ -61,6 +68,7 @@ public final class PolicyService {
         spec.createdAt() != null ? spec.createdAt() : existing.spec().createdAt());
     Policy policy = check(anchored, true);
     store.update(policy.toSpec(), existing.version());
+    onChange.run();
     return policy;
   }
 
@@ -88,7 +96,11 @@ public final class PolicyService {
     if (dryRun) {
       return store.get(service).isPresent();
     }
-    return store.delete(service);
+    boolean deleted = store.delete(service);
+    if (deleted) {
+      onChange.run();
+    }
+    return deleted;
   }
 
   private List<Policy> others(String service) {

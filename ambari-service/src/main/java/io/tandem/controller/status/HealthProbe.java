@@ -31,7 +31,7 @@ public final class HealthProbe implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(HealthProbe.class);
 
   private final Map<String, ClusterConnection> clusters;
-  private final Map<String, String> roles;
+  private final java.util.function.Function<String, String> roleOf;
   private final long intervalMillis;
   private final int threshold;
   private final Clock clock;
@@ -39,10 +39,10 @@ public final class HealthProbe implements Closeable {
   private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "tandem-health"));
   private final ExecutorService probes = Executors.newCachedThreadPool(r -> daemon(r, "tandem-probe"));
 
-  public HealthProbe(Map<String, ClusterConnection> clusters, Map<String, String> roles, long intervalMillis,
+  public HealthProbe(Map<String, ClusterConnection> clusters, java.util.function.Function<String, String> roleOf, long intervalMillis,
       int threshold, Clock clock) {
     this.clusters = Map.copyOf(clusters);
-    this.roles = Map.copyOf(roles);
+    this.roleOf = roleOf;
     this.intervalMillis = intervalMillis;
     this.threshold = threshold;
     this.clock = clock;
@@ -85,7 +85,7 @@ public final class HealthProbe implements Closeable {
         LOG.error("cluster {} is FAULTY after {} failed probes: {}", name, failures, problems);
       }
     }
-    last.put(name, new ClusterHealth(name, roles.getOrDefault(name, "UNKNOWN"), healthy, now, faultySince,
+    last.put(name, new ClusterHealth(name, roleOf.apply(name), healthy, now, faultySince,
         failures, problems, free));
   }
 
@@ -112,6 +112,12 @@ public final class HealthProbe implements Closeable {
       problems.add("HBase: " + String.valueOf(e.getMessage()).split("\n", 2)[0]);
     }
     return problems;
+  }
+
+  /** True if the last probe of {@code cluster} found no problem. */
+  public boolean healthy(String cluster) {
+    ClusterHealth h = last.get(cluster);
+    return h != null && h.healthy();
   }
 
   public Map<String, ClusterHealth> last() {

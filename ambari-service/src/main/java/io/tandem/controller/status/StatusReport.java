@@ -38,7 +38,7 @@ public final class StatusReport {
       c.put("name", h.name());
       c.put("role", h.role());
       c.put("healthy", h.healthy());
-      c.put("epoch", null);
+      c.put("epoch", ctx.identity().require().record().epoch());
       c.put("skewMs", null);
       c.put("checkedAt", h.checkedAt().toString());
       c.put("faultySince", h.faultySince() == null ? null : h.faultySince().toString());

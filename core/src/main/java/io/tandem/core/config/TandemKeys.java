@@ -54,6 +54,8 @@ public final class TandemKeys {
       "Promote the secondary without an admin after the primary has been faulty for the delay below.");
   public static final ConfigKey FAILOVER_AUTOMATIC_DELAY_S = new ConfigKey("tandem.failover.automatic.delay.s", "300",
       "Seconds of primary failure before an automatic failover, when enabled.");
+  public static final ConfigKey GUARD_WAIT_MS = new ConfigKey("tandem.failover.guard.wait.ms", "60000",
+      "Longest a switch waits for the old primary's guards to refuse writes (at least their ZooKeeper session timeout).");
   public static final ConfigKey POLICIES = new ConfigKey("tandem.policies", "[]",
       "JSON list of policies the controller applies on start and on config refresh (Ambari's Backup tab).");
   public static final ConfigKey RPO_WARNING_FRACTION = new ConfigKey("tandem.rpo.warning.fraction", "0.8",
@@ -65,7 +67,7 @@ public final class TandemKeys {
       HTTP_BIND_HOST, PRIMARY_NAME, PRIMARY_CONF_DIR, SECONDARY_NAME, SECONDARY_CONF_DIR, REPLICA_DIR,
       CATALOG_DIR, TRANSFER_MODE, TRANSFER_MAPPERS, TRANSFER_BANDWIDTH_MB, MAPREDUCE_FRAMEWORK,
       SCHEDULER_TICK_MS, FENCE_LEASE_MS, FENCE_ALERT_MS, MAX_SKEW_MS, WATCH_INTERVAL_MS,
-      WATCH_FAILURE_THRESHOLD, FAILOVER_AUTOMATIC, FAILOVER_AUTOMATIC_DELAY_S, POLICIES,
+      WATCH_FAILURE_THRESHOLD, FAILOVER_AUTOMATIC, FAILOVER_AUTOMATIC_DELAY_S, GUARD_WAIT_MS, POLICIES,
       RPO_WARNING_FRACTION, WORK_DIR);
 
   /** tandem-default.xml, generated from {@link #ALL}. */

@@ -1,0 +1,52 @@
+package io.tandem.core.identity;
+
+/**
+ * Where identity lives in the controller's ZooKeeper, under the controller's root
+ * ({@code tandem.controller.zk.root}, default {@code /tandem}):
+ * <ul>
+ *   <li>{@code identity}: the {@link IdentityRecord};</li>
+ *   <li>{@code members/<cluster>/<member>}: an ephemeral node per guard (each RegionServer, each
+ *       NameNode) holding the epoch it has applied, so the controller knows when every guard of a
+ *       demoted cluster has turned on, or has lost its session;</li>
+ *   <li>{@code protected}: the {@link ProtectedSets} the guards protect (all policies' data sets).</li>
+ * </ul>
+ */
+public record IdentityLayout(String root) {
+  public IdentityLayout {
+    if (root == null || !root.startsWith("/") || root.endsWith("/")) {
+      throw new IllegalArgumentException("root must be an absolute znode path without trailing /, got " + root);
+    }
+  }
+
+  public String identity() {
+    return root + "/identity";
+  }
+
+  public String members(String cluster) {
+    return root + "/members/" + cluster;
+  }
+
+  public String member(String cluster, String member) {
+    return members(cluster) + "/" + member.replace('/', '_').replace(',', '_');
+  }
+
+  public String protectedSets() {
+    return root + "/protected";
+  }
+
+  /** The controllers' leader latch: its node is the fencing token of identity changes. */
+  public String controllerLatch() {
+    return root + "/controller-leader";
+  }
+
+  /** Config key, in hbase-site/hdfs-site of each cluster, naming the controller's ZooKeeper. */
+  public static final String GUARD_ZK_QUORUM_KEY = "tandem.guard.zk.quorum";
+  /** Config key naming the controller's ZooKeeper root (default {@code /tandem}). */
+  public static final String GUARD_ZK_ROOT_KEY = "tandem.guard.zk.root";
+  /** Config key naming this cluster as the identity record names it. */
+  public static final String CLUSTER_NAME_KEY = "tandem.cluster.name";
+  /** Config key: comma-separated users whose writes the guard never refuses (Tandem's own). */
+  public static final String BYPASS_USERS_KEY = "tandem.guard.bypass.users";
+  /** Config key: guard ZooKeeper session timeout in ms (default 10000). */
+  public static final String GUARD_SESSION_TIMEOUT_KEY = "tandem.guard.zk.session.timeout.ms";
+}
