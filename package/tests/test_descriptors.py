@@ -225,17 +225,10 @@ class ConfigurationSchema(unittest.TestCase):
 
   def test_contract_keys_and_defaults(self):
     """tandem-site is the controller's contract: exactly these keys with these defaults."""
-    expected = {
-      "tandem.controller.zk.quorum": "localhost:2181", "tandem.controller.zk.root": "/tandem",
-      "tandem.controller.http.port": "21880", "tandem.controller.http.bind-host": "0.0.0.0",
-      "tandem.primary.name": "primary", "tandem.primary.conf.dir": "/etc/tandem/conf/primary",
-      "tandem.secondary.name": "secondary", "tandem.secondary.conf.dir": "/etc/tandem/conf/secondary",
-      "tandem.secondary.replica.dir": "/tandem/replica", "tandem.catalog.dir": "/tandem/catalog",
-      "tandem.transfer.mode.default": "push", "tandem.transfer.mappers": "4", "tandem.transfer.bandwidth.mb": "100",
-      "tandem.mapreduce.framework": "local", "tandem.scheduler.tick.ms": "10000", "tandem.fence.lease.ms": "30000",
-      "tandem.fence.alert.ms": "2000", "tandem.clock.max-skew.ms": "500", "tandem.watch.interval.ms": "5000",
-      "tandem.watch.failure.threshold": "3", "tandem.failover.automatic": "false",
-      "tandem.failover.automatic.delay.s": "300", "tandem.policies": "[]", "tandem.rpo.warning.fraction": "0.8"}
+    # The controller defines its keys once (io.tandem.core.config.TandemKeys) and generates
+    # docs/tandem-default.xml from them (a Java test keeps it current): Ambari must offer the same.
+    generated = ET.parse(os.path.join(harness.REPO_ROOT, "docs", "tandem-default.xml")).getroot()
+    expected = dict((p.find("name").text, p.find("value").text or "") for p in generated.findall("property"))
     self.assertEqual(expected, harness.stack_defaults()["tandem-site"])
     env = harness.stack_defaults()["tandem-env"]
     for key in ("tandem_user", "tandem_group", "tandem_log_dir", "tandem_pid_dir", "tandem_heapsize", "content"):

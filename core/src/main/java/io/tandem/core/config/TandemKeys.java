@@ -60,15 +60,33 @@ public final class TandemKeys {
       "JSON list of policies the controller applies on start and on config refresh (Ambari's Backup tab).");
   public static final ConfigKey RPO_WARNING_FRACTION = new ConfigKey("tandem.rpo.warning.fraction", "0.8",
       "The RPO alert warns when the newest complete cut is older than this fraction of the policy's RPO.");
-  public static final ConfigKey WORK_DIR = new ConfigKey("tandem.controller.work.dir", "/tmp/tandem",
-      "Local scratch directory of the controller (job staging of the local runner).");
 
   public static final List<ConfigKey> ALL = List.of(CONTROLLER_ZK_QUORUM, CONTROLLER_ZK_ROOT, HTTP_PORT,
       HTTP_BIND_HOST, PRIMARY_NAME, PRIMARY_CONF_DIR, SECONDARY_NAME, SECONDARY_CONF_DIR, REPLICA_DIR,
       CATALOG_DIR, TRANSFER_MODE, TRANSFER_MAPPERS, TRANSFER_BANDWIDTH_MB, MAPREDUCE_FRAMEWORK,
       SCHEDULER_TICK_MS, FENCE_LEASE_MS, FENCE_ALERT_MS, MAX_SKEW_MS, WATCH_INTERVAL_MS,
       WATCH_FAILURE_THRESHOLD, FAILOVER_AUTOMATIC, FAILOVER_AUTOMATIC_DELAY_S, GUARD_WAIT_MS, POLICIES,
-      RPO_WARNING_FRACTION, WORK_DIR);
+      RPO_WARNING_FRACTION);
+
+  /**
+   * Writes {@code docs/tandem-default.xml} and the keys table of {@code docs/configuration.md}
+   * under the given repository root (default: the working directory). Tests check both are current.
+   */
+  public static void main(String[] args) throws java.io.IOException {
+    java.nio.file.Path root = java.nio.file.Path.of(args.length > 0 ? args[0] : ".");
+    java.nio.file.Files.writeString(root.resolve("docs/tandem-default.xml"), defaultXml());
+    java.nio.file.Files.writeString(root.resolve("docs/configuration.md"), configurationDoc());
+  }
+
+  /** docs/configuration.md: a short intro and the generated table. */
+  public static String configurationDoc() {
+    return "# Configuration: tandem-site.xml\n\n"
+        + "<!-- Generated from io.tandem.core.config.TandemKeys (TandemKeys.main); a test checks it is current. -->\n\n"
+        + "The controller reads `tandem-site.xml` (`--conf`, or `$TANDEM_CONF_DIR/tandem-site.xml`). Every key, its\n"
+        + "default and meaning; `tandem config defaults` prints the same as XML (also in `docs/tandem-default.xml`).\n"
+        + "In Ambari the same keys are the `tandem-site` config type (see `docs/ambari.md`).\n\n"
+        + markdownTable();
+  }
 
   /** tandem-default.xml, generated from {@link #ALL}. */
   public static String defaultXml() {
