@@ -42,7 +42,7 @@ public final class TwoClusters implements BeforeAllCallback, ParameterResolver {
   }
 
   /** Starts lazily and closes with the root store. */
-  private static final class Holder implements ExtensionContext.Store.CloseableResource {
+  private static final class Holder implements ExtensionContext.Store.CloseableResource, AutoCloseable {
     private EmbeddedClusters clusters;
 
     synchronized EmbeddedClusters get() {
