@@ -25,7 +25,12 @@ import org.apache.hadoop.hbase.client.Put;
 import org.apache.hadoop.hbase.client.Table;
 import org.apache.hadoop.hbase.util.Bytes;
 
+import org.apache.hadoop.hbase.StartMiniClusterOption;
+import org.apache.hadoop.hbase.client.Get;
+
+import io.tandem.client.TandemClient;
 import io.tandem.controller.ControllerContext;
+import io.tandem.controller.identity.SwitchReport;
 import io.tandem.controller.ControllerDaemon;
 import io.tandem.controller.TandemConf;
 import io.tandem.controller.cli.TandemCli;
@@ -37,8 +42,9 @@ import io.tandem.testkit.EmbeddedClusters;
 /**
  * The embedded default: two in-process clusters, sample data for two services, their policies
  * (created through the CLI), a push and a pull backup, an incremental second cut, verification,
- * and a restore on the secondary — printing what it did and the figures. Exit code 0 only if
- * every step checked out.
+ * a restore on the secondary, then a failover with an application following through
+ * TandemClient and a failback — printing what it did and the figures. Exit code 0 only if every
+ * step checked out.
  */
 public final class EmbeddedDemo {
   private static final PrintWriter OUT = new PrintWriter(System.out, true);
@@ -135,10 +141,82 @@ public final class EmbeddedDemo {
         say("  on the secondary now: billing:orders has %d rows (primary had 5200 at the cut), /data/billing/events has %d files (8 at the cut)",
             restoredOrders, files);
         ok &= restoredOrders == 5200 && files == 8;
+
+        ok &= failoverAndBack(clusters, ctx, daemon, orders);
         daemon.close();
       }
       say("Demo %s in %.1f s.", ok ? "SUCCEEDED" : "FAILED", (System.nanoTime() - t0) / 1e9);
       return ok ? 0 : 1;
+    }
+  }
+
+  /**
+   * The primary dies; the controller reports it faulty; the admin confirms the switch; an
+   * application using TandemClient follows to the secondary and writes there; the old primary
+   * returns as secondary, is resynced, and a planned switch gives the roles back.
+   */
+  private static boolean failoverAndBack(EmbeddedClusters clusters, ControllerContext ctx, ControllerDaemon daemon,
+      TableName orders) throws Exception {
+    byte[] f = Bytes.toBytes("f");
+    byte[] q = Bytes.toBytes("q");
+    try (TandemClient app = new TandemClient(clusters.controllerZkQuorum(), "/tandem")) {
+      say("Failover. An application uses TandemClient; it is on cluster '%s' (epoch %d).", app.activeCluster(),
+          app.identity().epoch());
+      say("The primary fails (its HBase and NameNode stop)...");
+      long f0 = System.nanoTime();
+      clusters.primary().shutdownMiniHBaseCluster();
+      clusters.primary().getDFSCluster().shutdownNameNodes();
+      waitFor(() -> daemon.health().last().get("primary") != null
+          && daemon.health().last().get("primary").faultySince() != null, 120);
+      say("  controller reports: primary cluster FAULTY after %.1f s (the Ambari alert 'primary faulty' reads this)",
+          (System.nanoTime() - f0) / 1e9);
+      say("  $ tandem identity switch --to secondary --dry-run");
+      SwitchReport dry = daemon.identity().switchTo("secondary", false, true, null);
+      for (String w : dry.lossWarnings()) {
+        say("    WARNING: %s", w);
+      }
+      say("  $ tandem identity switch --to secondary --confirm   (the admin confirms)");
+      SwitchReport sw = daemon.identity().switchTo("secondary", true, false, null);
+      say("    secondary is PRIMARY at epoch %d: guards demoted in %d ms, newest cuts restored in %.1f s, switch %.1f s",
+          sw.epochAfter(), sw.demoteMillis(), sw.restoreMillis() / 1000.0, sw.totalMillis() / 1000.0);
+      waitFor(() -> "secondary".equals(app.activeCluster()), 30);
+      long rows;
+      try (Table t = app.connection().getTable(orders)) {
+        rows = clusters.secondary().countRows(t);
+        t.put(new Put(Bytes.toBytes("after-failover")).addColumn(f, q, Bytes.toBytes("written on the secondary")));
+      }
+      say("  the application follows to '%s': billing:orders has %d rows; it writes a new row there", app.activeCluster(), rows);
+
+      say("Failback. The old primary returns (as secondary: its guards refuse application writes)...");
+      clusters.primary().getDFSCluster().restartNameNodes();
+      clusters.primary().getDFSCluster().waitActive();
+      clusters.primary().startMiniHBaseCluster(StartMiniClusterOption.builder().numRegionServers(1).build());
+      waitFor(() -> daemon.health().healthy("primary"), 180);
+      Manifest resync = backup(ctx, "billing", "resync from the new primary back to the old one");
+      say("  $ tandem identity switch --to primary --confirm   (planned: final cut, restore, promote)");
+      SwitchReport back = daemon.identity().switchTo("primary", true, false, null);
+      say("    primary is PRIMARY again at epoch %d (planned=%s), switch %.1f s", back.epochAfter(), back.planned(),
+          back.totalMillis() / 1000.0);
+      waitFor(() -> "primary".equals(app.activeCluster()), 30);
+      String v;
+      try (Table t = app.connection().getTable(orders)) {
+        v = Bytes.toString(t.get(new Get(Bytes.toBytes("after-failover"))).getValue(f, q));
+      }
+      say("  the application is back on '%s'; the row written during the failover reads: \"%s\"", app.activeCluster(), v);
+      return rows == 5200 && resync.state() == CutState.COMPLETE && "written on the secondary".equals(v);
+    }
+  }
+
+  private static void waitFor(java.util.function.BooleanSupplier cond, int seconds) throws InterruptedException {
+    long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+    Object lock = new Object();
+    while (!cond.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("demo: condition not reached within " + seconds + " s");
+      }
+      synchronized (lock) {
+        lock.wait(200);
+      }
     }
   }
 
@@ -186,6 +264,8 @@ public final class EmbeddedDemo {
     c.set(TandemKeys.HTTP_BIND_HOST.name(), "127.0.0.1");
     c.set(TandemKeys.TRANSFER_MAPPERS.name(), "2");
     c.set(TandemKeys.SCHEDULER_TICK_MS.name(), "3600000");
+    c.set(TandemKeys.WATCH_INTERVAL_MS.name(), "1000");
+    c.set(TandemKeys.GUARD_WAIT_MS.name(), "30000");
     Path site = confs.resolve("tandem-site.xml");
     try (OutputStream out = new FileOutputStream(site.toFile())) {
       c.writeXml(out);
