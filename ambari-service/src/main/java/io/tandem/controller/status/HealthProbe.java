@@ -1,6 +1,7 @@
 package io.tandem.controller.status;
 
 import java.io.Closeable;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.tandem.controller.cluster.ClusterConnection;
+import io.tandem.controller.cut.ClockSkewProbe;
 
 /**
  * Probes each cluster's HDFS (NameNode answers, free space) and HBase (active master, live
@@ -35,6 +37,7 @@ public final class HealthProbe implements Closeable {
   private final long intervalMillis;
   private final int threshold;
   private final Clock clock;
+  private final ClockSkewProbe skewProbe = new ClockSkewProbe();
   private final Map<String, ClusterHealth> last = new ConcurrentHashMap<>();
   private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "tandem-health"));
   private final ExecutorService probes = Executors.newCachedThreadPool(r -> daemon(r, "tandem-probe"));
@@ -58,10 +61,12 @@ public final class HealthProbe implements Closeable {
       Future<List<String>> f = probes.submit(() -> probe(c));
       List<String> problems;
       Long free = null;
+      Long skew = null;
       try {
         problems = f.get(Math.max(intervalMillis, 2000), TimeUnit.MILLISECONDS);
         if (problems.isEmpty()) {
           free = c.fs().getStatus().getRemaining();
+          skew = measureSkew(c);
         }
       } catch (java.util.concurrent.TimeoutException e) {
         f.cancel(true);
@@ -69,11 +74,20 @@ public final class HealthProbe implements Closeable {
       } catch (Exception e) {
         problems = List.of(String.valueOf(e.getMessage()).split("\n", 2)[0]);
       }
-      record(c.name(), problems, free);
+      record(c.name(), problems, free, skew);
     }
   }
 
-  private void record(String name, List<String> problems, Long free) {
+  private Long measureSkew(ClusterConnection c) {
+    try {
+      return skewProbe.hdfs(c).skewMs();
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("clock skew of {} not measured: {}", c.name(), e.toString());
+      return null;
+    }
+  }
+
+  private void record(String name, List<String> problems, Long free, Long skew) {
     Instant now = clock.instant();
     ClusterHealth prev = last.get(name);
     boolean healthy = problems.isEmpty();
@@ -86,7 +100,7 @@ public final class HealthProbe implements Closeable {
       }
     }
     last.put(name, new ClusterHealth(name, roleOf.apply(name), healthy, now, faultySince,
-        failures, problems, free));
+        failures, problems, free, skew));
   }
 
   private static List<String> probe(ClusterConnection c) {

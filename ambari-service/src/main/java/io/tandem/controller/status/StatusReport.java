@@ -39,7 +39,7 @@ public final class StatusReport {
       c.put("role", h.role());
       c.put("healthy", h.healthy());
       c.put("epoch", ctx.identity().require().record().epoch());
-      c.put("skewMs", null);
+      c.put("skewMs", h.skewMs());
       c.put("checkedAt", h.checkedAt().toString());
       c.put("faultySince", h.faultySince() == null ? null : h.faultySince().toString());
       c.put("problems", h.problems());
