@@ -162,6 +162,11 @@ public final class BackupService {
       }
       long copySeconds = Duration.ofNanos(System.nanoTime() - copyStart).toSeconds();
       afterShipHook.accept(plan);
+      // Snapshot the replicas only now, so the snapshot verified below (and restored later) holds
+      // whatever reached the replica, even a change made after its copy finished.
+      for (Manifest.DirEntry d : dirs) {
+        hdfsShipper.sealReplica(d.replicaPath(), d.snapshot());
+      }
 
       progress.phase(CutProgress.Phase.VERIFYING);
       List<Manifest.TableEntry> verifiedTables = new ArrayList<>();
@@ -189,6 +194,11 @@ public final class BackupService {
             d.bytesCopied(), src.files().size(), src.digest(), d.incremental(), d.fullSyncReason()));
       }
 
+      long epochNow = epoch.getAsLong();
+      if (epochNow != draft.epoch()) {
+        throw TandemException.conflict("the cluster identity changed during the cut (epoch " + draft.epoch()
+            + " -> " + epochNow + "): a cut from an older epoch is never catalogued as complete");
+      }
       long inCut = verifiedTables.stream().mapToLong(Manifest.TableEntry::bytes).sum()
           + verifiedDirs.stream().mapToLong(Manifest.DirEntry::bytes).sum();
       long copied = verifiedTables.stream().mapToLong(Manifest.TableEntry::bytesCopied).sum()

@@ -21,8 +21,9 @@ import io.tandem.core.config.TandemKeys;
 import io.tandem.core.policy.TransferMode;
 
 /**
- * Ships one HDFS directory's cut snapshot to its replica directory on the secondary with DistCp,
- * then snapshots the replica under the same name.
+ * Ships one HDFS directory's cut snapshot to its replica directory on the secondary with DistCp.
+ * The caller snapshots the replica under the same name ({@link #sealReplica}) once the copy is
+ * final, so that the snapshot verification reads is the one a restore will read.
  *
  * <p>After the first cut the copy is incremental: DistCp {@code -diff <previous> <current>}
  * applies the snapshot diff of the source to the replica, which must still hold the previous
@@ -59,11 +60,16 @@ public final class HdfsShipper {
     Path dstRoot = qualified(secondary, replicaDir);
 
     String fullReason = null;
+    int replicaChanges;
     if (previousSnapshot != null) {
       if (!dst.exists(new Path(replica, ".snapshot/" + previousSnapshot))) {
         fullReason = "replica " + replicaDir + " lacks snapshot " + previousSnapshot + " of the previous cut";
       } else if (!primary.fs().exists(new Path(sourceDir, ".snapshot/" + previousSnapshot))) {
         fullReason = "source " + sourceDir + " lacks snapshot " + previousSnapshot + " of the previous cut";
+      } else if ((replicaChanges = changedSince(dst, replica, previousSnapshot)) > 0) {
+        // DistCp would refuse the diff too, but say why only in its log.
+        fullReason = "replica " + replicaDir + " was changed since snapshot " + previousSnapshot
+            + " of the previous cut (" + replicaChanges + " changed entries)";
       } else {
         try {
           DistCpOptions diff = new DistCpOptions.Builder(List.of(srcRoot), dstRoot)
@@ -75,9 +81,7 @@ public final class HdfsShipper {
               .preserve(DistCpOptions.FileAttribute.GROUP)
               .preserve(DistCpOptions.FileAttribute.PERMISSION)
               .build();
-          Result r = run(diff, mode, sourceDir, progress, true, null);
-          dst.createSnapshot(replica, snapshot);
-          return r;
+          return run(diff, mode, sourceDir, progress, true, null);
         } catch (IOException e) {
           // DistCp refuses -diff when the target changed since the previous snapshot.
           fullReason = "incremental copy of " + sourceDir + " was refused (" + firstLine(e) + ")";
@@ -94,9 +98,12 @@ public final class HdfsShipper {
         .preserve(DistCpOptions.FileAttribute.GROUP)
         .preserve(DistCpOptions.FileAttribute.PERMISSION)
         .build();
-    Result r = run(full, mode, sourceDir, progress, false, previousSnapshot == null ? null : fullReason);
-    dst.createSnapshot(replica, snapshot);
-    return r;
+    return run(full, mode, sourceDir, progress, false, previousSnapshot == null ? null : fullReason);
+  }
+
+  /** Snapshots the replica as the cut's restore point, under the cut's snapshot name. */
+  public void sealReplica(String replicaDir, String snapshot) throws IOException {
+    secondary.fs().createSnapshot(new Path(replicaDir), snapshot);
   }
 
   private Result run(DistCpOptions options, TransferMode mode, String what, ProgressListener progress,
@@ -125,6 +132,11 @@ public final class HdfsShipper {
     } catch (Exception e) {
       throw new IOException("DistCp of " + what + " failed: " + e.getMessage(), e);
     }
+  }
+
+  /** Entries changed in {@code dir} since {@code snapshot} (0: the snapshot is its current state). */
+  private static int changedSince(DistributedFileSystem fs, Path dir, String snapshot) throws IOException {
+    return fs.getSnapshotDiffReport(dir, snapshot, "").getDiffList().size();
   }
 
   static Path qualified(ClusterConnection c, String path) throws IOException {
