@@ -4,6 +4,8 @@ import java.io.File;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -12,6 +14,7 @@ import org.apache.curator.test.TestingServer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hbase.HBaseConfiguration;
 import org.apache.hadoop.hbase.HBaseTestingUtility;
+import org.apache.zookeeper.server.ServerCnxnFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,12 +99,56 @@ public final class EmbeddedClusters implements AutoCloseable {
     conf.set("dfs.datanode.http.address", "127.0.0.1:0");
     conf.set("dfs.datanode.ipc.address", "127.0.0.1:0");
     conf.set("tandem.cluster.name", name);
+    // Tandem's primary-side parts, when their modules are on the classpath (tests of the cut).
+    if (onClasspath(FENCE_OBSERVER)) {
+      conf.set("hbase.coprocessor.user.region.classes", FENCE_OBSERVER);
+    }
+    if (onClasspath(NAMENODE_PLUGIN)) {
+      conf.set("dfs.namenode.plugins", NAMENODE_PLUGIN);
+    }
+    // The identity guard, when its modules are on the classpath. It follows the identity record in
+    // the controller's ZooKeeper; with no record there (the default) it refuses nothing.
+    if (onClasspath(GUARD_OBSERVER)) {
+      String loaded = conf.getTrimmed("hbase.coprocessor.user.region.classes", "");
+      conf.set("hbase.coprocessor.user.region.classes", loaded.isEmpty() ? GUARD_OBSERVER : loaded + "," + GUARD_OBSERVER);
+    }
+    if (onClasspath(GUARD_PROVIDER)) {
+      conf.set("dfs.namenode.inode.attributes.provider.class", GUARD_PROVIDER);
+    }
+    conf.set("tandem.guard.zk.quorum", controllerZk.getConnectString());
+    conf.setInt("tandem.guard.zk.session.timeout.ms", GUARD_SESSION_TIMEOUT_MS);
+    // Tandem's own user, and this JVM's (the embedded controller and the tests' admin work run as it).
+    conf.set("tandem.guard.bypass.users", GUARD_BYPASS_USER + "," + System.getProperty("user.name"));
+    conf.setBoolean("dfs.permissions.enabled", true);
     HBaseTestingUtility util = new HBaseTestingUtility(conf);
     return util;
   }
 
+  static final String FENCE_OBSERVER = "io.tandem.hbase.TandemRegionObserver";
+  static final String NAMENODE_PLUGIN = "io.tandem.hdfs.TandemNameNodePlugin";
+  static final String GUARD_OBSERVER = "io.tandem.hbase.TandemGuardObserver";
+  static final String GUARD_PROVIDER = "io.tandem.hdfs.TandemAttributeProvider";
+  /** Identity guards' session timeout to the controller's ZooKeeper: short, so partition tests stay short. */
+  public static final int GUARD_SESSION_TIMEOUT_MS = 4000;
+  /** The user whose writes the identity guards never refuse (Tandem's own service user). */
+  public static final String GUARD_BYPASS_USER = "tandem";
+
+  private static boolean onClasspath(String className) {
+    try {
+      Class.forName(className, false, EmbeddedClusters.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
+    }
+  }
+
   private void start(HBaseTestingUtility util) {
     try {
+      // ZooKeeper first (startMiniCluster would start it after DFS), so the NameNode plugin is
+      // told the quorum it watches for cuts before the NameNode starts.
+      util.startMiniZKCluster();
+      util.getConfiguration().set("tandem.cut.zookeeper.quorum",
+          "127.0.0.1:" + util.getZkCluster().getClientPort());
       util.startMiniCluster(regionServers);
     } catch (Exception e) {
       throw new IllegalStateException("mini cluster failed to start", e);
@@ -119,6 +166,39 @@ public final class EmbeddedClusters implements AutoCloseable {
   /** The controller's own ZooKeeper connect string (loopback). */
   public String controllerZkQuorum() {
     return require(controllerZk).getConnectString();
+  }
+
+  /**
+   * Stops the controller's ZooKeeper, as if the controller's site were cut off; its port and data
+   * stay, for {@link #restartControllerZk()}. Sessions to it see the connection drop at once.
+   */
+  public void stopControllerZk() throws IOException {
+    require(controllerZk).stop();
+  }
+
+  /** Starts the controller's ZooKeeper again on the same port, with the same data. */
+  public void restartControllerZk() throws Exception {
+    require(controllerZk).restart();
+  }
+
+  /**
+   * Expires one session of the controller's ZooKeeper, as the server does when a client stays cut
+   * off longer than its session timeout: its ephemeral nodes go at once, and the client learns on
+   * its next contact that the session has expired.
+   *
+   * @param sessionId for example a node's {@code Stat.getEphemeralOwner()}
+   */
+  public void expireControllerZkSession(long sessionId) throws ReflectiveOperationException {
+    // curator-test keeps its server private; this is the reach its own tests make.
+    Method server = TestingServer.class.getDeclaredMethod("getTestingZooKeeperServer");
+    server.setAccessible(true);
+    Object testingServer = server.invoke(require(controllerZk));
+    Field main = testingServer.getClass().getDeclaredField("main");
+    main.setAccessible(true);
+    Object zkMain = main.get(testingServer);
+    Method factory = zkMain.getClass().getMethod("getServerCnxnFactory");
+    factory.setAccessible(true);
+    ((ServerCnxnFactory) factory.invoke(zkMain)).getZooKeeperServer().expire(sessionId);
   }
 
   /** How long {@link #start()} took, in milliseconds. */

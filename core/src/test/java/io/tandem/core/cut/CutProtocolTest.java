@@ -63,7 +63,7 @@ class CutProtocolTest {
 
   @Test
   void acksRoundTrip() {
-    ArmAck ack = new ArmAck("h,1,2", List.of("abc", "def"), 12, 3, 9);
+    ArmAck ack = new ArmAck("h,1,2", List.of("abc", "def"), 12, 3, 9, false);
     assertEquals(ack, ArmAck.decode(ack.encode()));
     HdfsAck ok = HdfsAck.success(Map.of("/a", "/a/.snapshot/s"), 2);
     assertEquals(ok, HdfsAck.decode(ok.encode()));

@@ -1,0 +1,33 @@
+package io.tandem.hbase;
+
+/**
+ * Configuration keys the write fence reads from the RegionServer's configuration (hbase-site.xml),
+ * each with its default.
+ */
+public final class FenceKeys {
+  /** Znode under which the controller publishes cuts, in the RegionServer's own ZooKeeper. */
+  public static final String CUT_ROOT = "tandem.cut.zk.root";
+  public static final String CUT_ROOT_DEFAULT = io.tandem.core.cut.CutProtocol.DEFAULT_ROOT;
+
+  /**
+   * ZooKeeper connect string to watch for cuts. Empty (the default) means the RegionServer's own
+   * quorum ({@code hbase.zookeeper.quorum} + client port), which is where the controller publishes.
+   */
+  public static final String ZK_QUORUM = "tandem.cut.zookeeper.quorum";
+
+  /** Session timeout of the fence's ZooKeeper session, in ms. */
+  public static final String ZK_SESSION_TIMEOUT_MS = "tandem.cut.zookeeper.session.timeout.ms";
+  public static final int ZK_SESSION_TIMEOUT_MS_DEFAULT = 30_000;
+
+  /**
+   * Threads per RegionServer that flush fenced regions in parallel while arming. A thread stays
+   * busy until its flush has written its file, but the ack only waits for each flush's memstore
+   * snapshot; so with fewer threads than fenced regions on the server, the last regions' flushes
+   * start late and lengthen the fence window.
+   */
+  public static final String FLUSH_THREADS = "tandem.fence.flush.threads";
+  public static final int FLUSH_THREADS_DEFAULT = 32;
+
+  private FenceKeys() {
+  }
+}

@@ -1,0 +1,193 @@
+package io.tandem.hbase;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.WatchedEvent;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.ZooKeeper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One ZooKeeper session for a fence participant, with the plain ZooKeeper client (the
+ * RegionServer's Curator version differs between deployments, the ZooKeeper client does not).
+ * When the session expires a new one is opened and {@code onNewSession} runs, so the owner can
+ * re-read state and set its watches again. Calls retry on connection loss until their deadline.
+ *
+ * <p>Thread-safe. {@link #close()} is idempotent.
+ */
+final class ZkSession implements Closeable {
+  private static final Logger LOG = LoggerFactory.getLogger(ZkSession.class);
+
+  private final String connect;
+  private final int sessionTimeoutMs;
+  private final Runnable onNewSession;
+  private volatile ZooKeeper zk;
+  private volatile CountDownLatch connected = new CountDownLatch(1);
+  private volatile boolean closed;
+
+  ZkSession(String connect, int sessionTimeoutMs, Runnable onNewSession) throws IOException {
+    if (connect == null || connect.isBlank()) {
+      throw new IllegalArgumentException("ZooKeeper connect string is empty");
+    }
+    this.connect = connect;
+    this.sessionTimeoutMs = sessionTimeoutMs;
+    this.onNewSession = onNewSession;
+    open();
+  }
+
+  private synchronized void open() throws IOException {
+    if (closed) {
+      return;
+    }
+    CountDownLatch latch = new CountDownLatch(1);
+    connected = latch;
+    Watcher sessionWatcher = new Watcher() {
+      @Override
+      public void process(WatchedEvent event) {
+        switch (event.getState()) {
+          case SyncConnected:
+            latch.countDown();
+            break;
+          case Expired:
+            LOG.warn("Tandem fence: ZooKeeper session to {} expired; opening a new one", connect);
+            reopen();
+            break;
+          default:
+            break;
+        }
+      }
+    };
+    ZooKeeper old = zk;
+    zk = new ZooKeeper(connect, sessionTimeoutMs, sessionWatcher);
+    if (old != null) {
+      closeQuietly(old);
+    }
+  }
+
+  private void reopen() {
+    Thread t = new Thread(() -> {
+      try {
+        open();
+        onNewSession.run();
+      } catch (IOException | RuntimeException e) {
+        LOG.error("Tandem fence: could not reopen ZooKeeper session to {}", connect, e);
+      }
+    }, "tandem-zk-reopen");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /** @return true if connected within the timeout */
+  boolean awaitConnected(long timeoutMs) throws InterruptedException {
+    return connected.await(timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
+  /** Children of {@code path} with a watch; empty (and an existence watch) if it does not exist. */
+  List<String> children(String path, Watcher watcher, long deadlineNanos) throws IOException {
+    return retry(deadlineNanos, () -> {
+      try {
+        return zk.getChildren(path, watcher);
+      } catch (KeeperException.NoNodeException e) {
+        if (zk.exists(path, watcher) != null) {
+          return zk.getChildren(path, watcher);
+        }
+        return List.of();
+      }
+    });
+  }
+
+  /** Data of {@code path}, or null if it does not exist. */
+  byte[] data(String path, long deadlineNanos) throws IOException {
+    return retry(deadlineNanos, () -> {
+      try {
+        return zk.getData(path, false, null);
+      } catch (KeeperException.NoNodeException e) {
+        return null;
+      }
+    });
+  }
+
+  /**
+   * Creates {@code path} (and a missing last parent {@code parentToEnsure}, if given) or, if it
+   * exists, replaces its data.
+   *
+   * @return false if the grandparent (the cut node) no longer exists
+   */
+  boolean put(String parentToEnsure, String path, byte[] data, long deadlineNanos) throws IOException {
+    return retry(deadlineNanos, () -> {
+      try {
+        if (parentToEnsure != null) {
+          try {
+            zk.create(parentToEnsure, new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
+          } catch (KeeperException.NodeExistsException ignored) {
+            // another participant made it
+          }
+        }
+        try {
+          zk.create(path, data, ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
+        } catch (KeeperException.NodeExistsException e) {
+          zk.setData(path, data, -1);
+        }
+        return true;
+      } catch (KeeperException.NoNodeException e) {
+        return false;
+      }
+    });
+  }
+
+  private interface ZkCall<T> {
+    T call() throws KeeperException, InterruptedException;
+  }
+
+  private <T> T retry(long deadlineNanos, ZkCall<T> call) throws IOException {
+    while (true) {
+      try {
+        return call.call();
+      } catch (KeeperException.ConnectionLossException | KeeperException.SessionExpiredException
+          | KeeperException.SessionMovedException e) {
+        if (closed || System.nanoTime() - deadlineNanos > 0) {
+          throw new IOException("ZooKeeper " + connect + " unreachable: " + e.getMessage(), e);
+        }
+        // Back off a little: the client reconnects by itself, a tight loop would only burn CPU.
+        java.util.concurrent.locks.LockSupport.parkNanos(
+            Math.max(1, Math.min(100_000_000L, deadlineNanos - System.nanoTime())));
+      } catch (KeeperException e) {
+        throw new IOException("ZooKeeper " + connect + ": " + e.getMessage(), e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted", e);
+      }
+    }
+  }
+
+  static String text(byte[] data) {
+    return data == null ? "" : new String(data, StandardCharsets.UTF_8);
+  }
+
+  private static void closeQuietly(ZooKeeper z) {
+    try {
+      z.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      LOG.debug("ignoring failure closing ZooKeeper", e);
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    closed = true;
+    if (zk != null) {
+      closeQuietly(zk);
+    }
+  }
+}

@@ -1,0 +1,172 @@
+package io.tandem.hdfs;
+
+import java.io.IOException;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.hdfs.server.namenode.NameNode;
+import org.apache.hadoop.util.ServicePlugin;
+import org.apache.zookeeper.Watcher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.tandem.core.cut.CutProtocol;
+import io.tandem.core.cut.CutSpec;
+import io.tandem.core.cut.HdfsAck;
+
+/**
+ * The NameNode side of Tandem's consistent cut, loaded with {@code dfs.namenode.plugins}. It watches
+ * the cuts the controller publishes in the primary's ZooKeeper; when a cut gets
+ * {@code hdfs-request} (the controller sends it once every RegionServer has armed its fence), it
+ * snapshots all the cut's directories at one instant ({@link MultiDirSnapshotter}) and answers
+ * at {@code hdfs} with the snapshot paths and how long it held the namesystem lock.
+ *
+ * <p>Only the active NameNode answers. It holds nothing between cuts and needs no lease.
+ * ZooKeeper is reached lazily: the NameNode starts (and serves) whether or not ZooKeeper is up,
+ * and the plugin keeps retrying in the background.
+ */
+public final class TandemNameNodePlugin implements ServicePlugin {
+  private static final Logger LOG = LoggerFactory.getLogger(TandemNameNodePlugin.class);
+  private static final long ZK_CALL_NANOS = TimeUnit.SECONDS.toNanos(10);
+  private static final String PARTICIPANT = "namenode";
+
+  private NameNode nameNode;
+  private MultiDirSnapshotter snapshotter;
+  private CutProtocol protocol;
+  private ScheduledExecutorService events;
+  private ZkSession zk;
+  private final AtomicBoolean refreshQueued = new AtomicBoolean();
+  private final Set<String> answered = new HashSet<>();
+  private final Watcher watcher = e -> scheduleRefresh(0);
+  private volatile boolean stopped;
+
+  @Override
+  public void start(Object service) {
+    if (!(service instanceof NameNode)) {
+      LOG.warn("TandemNameNodePlugin started by {}, not a NameNode; it does nothing",
+          service == null ? "null" : service.getClass().getName());
+      return;
+    }
+    nameNode = (NameNode) service;
+    Configuration conf = nameNode.getConf();
+    String quorum = conf.getTrimmed(HdfsCutKeys.ZK_QUORUM, "");
+    if (quorum.isEmpty()) {
+      LOG.warn("TandemNameNodePlugin idle: {} is not set, so it cannot see cuts; fenced cuts with HDFS"
+          + " directories will fail at their HDFS step", HdfsCutKeys.ZK_QUORUM);
+      return;
+    }
+    snapshotter = new MultiDirSnapshotter(nameNode);
+    protocol = new CutProtocol(conf.get(HdfsCutKeys.CUT_ROOT, HdfsCutKeys.CUT_ROOT_DEFAULT));
+    events = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "tandem-namenode-cuts");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      zk = new ZkSession(quorum, conf.getInt(HdfsCutKeys.ZK_SESSION_TIMEOUT_MS,
+          HdfsCutKeys.ZK_SESSION_TIMEOUT_MS_DEFAULT), () -> scheduleRefresh(0));
+    } catch (IOException | RuntimeException e) {
+      LOG.error("TandemNameNodePlugin idle: cannot use ZooKeeper '{}'", quorum, e);
+      return;
+    }
+    LOG.info("TandemNameNodePlugin watching {} on ZooKeeper {}", protocol.root(), quorum);
+    scheduleRefresh(0);
+  }
+
+  private void scheduleRefresh(long delayMs) {
+    if (stopped || events == null) {
+      return;
+    }
+    try {
+      if (delayMs > 0) {
+        events.schedule(() -> scheduleRefresh(0), delayMs, TimeUnit.MILLISECONDS);
+      } else if (refreshQueued.compareAndSet(false, true)) {
+        events.execute(this::refresh);
+      }
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      refreshQueued.set(false);
+    }
+  }
+
+  private void refresh() {
+    refreshQueued.set(false);
+    if (stopped) {
+      return;
+    }
+    long deadline = System.nanoTime() + ZK_CALL_NANOS;
+    try {
+      List<String> ids = zk.children(protocol.root(), watcher, deadline);
+      answered.retainAll(new HashSet<>(ids));
+      for (String id : ids) {
+        if (!answered.contains(id)) {
+          handle(id, deadline);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("TandemNameNodePlugin: could not read cuts from ZooKeeper ({}); retrying", e.toString());
+      scheduleRefresh(1000);
+    }
+  }
+
+  private void handle(String id, long deadline) throws IOException {
+    String path;
+    try {
+      path = protocol.cutPath(id);
+    } catch (IllegalArgumentException e) {
+      answered.add(id);
+      return;
+    }
+    List<String> children = zk.children(path, watcher, deadline);
+    if (children.contains(CutProtocol.HDFS) || CutProtocol.phaseOf(children) != CutProtocol.Phase.ARMING) {
+      answered.add(id);
+      return;
+    }
+    if (!children.contains(CutProtocol.HDFS_REQUEST)) {
+      return;
+    }
+    if (!nameNode.isActiveState()) {
+      LOG.info("TandemNameNodePlugin: not the active NameNode; leaving cut {} to the active one", id);
+      answered.add(id);
+      return;
+    }
+    byte[] data = zk.data(path, deadline);
+    if (data == null) {
+      return;
+    }
+    HdfsAck ack;
+    try {
+      CutSpec spec = CutSpec.decode(data);
+      ack = spec.dirSnapshots().isEmpty()
+          ? HdfsAck.success(java.util.Map.of(), 0)
+          : snapshotter.snapshotAll(spec.dirSnapshots());
+    } catch (IllegalArgumentException e) {
+      ack = HdfsAck.failure("unreadable cut " + id + ": " + e.getMessage(), 0);
+    }
+    answered.add(id);
+    if (!zk.put(null, protocol.child(id, CutProtocol.HDFS), ack.encode(), deadline)) {
+      LOG.warn("TandemNameNodePlugin: cut {} vanished before its HDFS ack could be written", id);
+    }
+  }
+
+  @Override
+  public void stop() {
+    stopped = true;
+    if (events != null) {
+      events.shutdownNow();
+    }
+    if (zk != null) {
+      zk.close();
+    }
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+}
