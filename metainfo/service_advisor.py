@@ -28,6 +28,13 @@ CONTROLLER = "TANDEM_CONTROLLER"
 CLIENT = "TANDEM_CLIENT"
 
 REGION_OBSERVER = "io.tandem.hbase.TandemRegionObserver"
+GUARD_OBSERVER = "io.tandem.hbase.TandemGuardObserver"
+# The identity guard runs on BOTH clusters and needs the controller's ZooKeeper and this
+# cluster's name as the identity record spells it.
+GUARD_QUORUM = "tandem.guard.zk.quorum"
+GUARD_ROOT = "tandem.guard.zk.root"
+GUARD_CLUSTER = "tandem.cluster.name"
+GUARD_BYPASS = "tandem.guard.bypass.users"
 ATTRIBUTE_PROVIDER = "io.tandem.hdfs.TandemAttributeProvider"
 NAMENODE_PLUGIN = "io.tandem.hdfs.TandemNameNodePlugin"
 
@@ -149,7 +156,9 @@ def recommend_cluster_hooks(configurations, services):
   service_configs = services.get("configurations") or {}
   if "hbase-site" in service_configs or "hbase-site" in configurations:
     current = _current(configurations, services, "hbase-site", HBASE_REGION_CLASSES)
-    _put(configurations, services, "hbase-site", HBASE_REGION_CLASSES, append_class(current, REGION_OBSERVER))
+    _put(configurations, services, "hbase-site", HBASE_REGION_CLASSES,
+         append_class(append_class(current, REGION_OBSERVER), GUARD_OBSERVER))
+    recommend_guard(configurations, services, "hbase-site")
   if "hdfs-site" in service_configs or "hdfs-site" in configurations:
     plugins = _current(configurations, services, "hdfs-site", HDFS_PLUGINS)
     _put(configurations, services, "hdfs-site", HDFS_PLUGINS, append_class(plugins, NAMENODE_PLUGIN))
@@ -160,6 +169,27 @@ def recommend_cluster_hooks(configurations, services):
       _put(configurations, services, "hdfs-site", HDFS_CHAINED_PROVIDER, provider)
     elif _current(configurations, services, "hdfs-site", HDFS_CHAINED_PROVIDER) is None:
       _put(configurations, services, "hdfs-site", HDFS_CHAINED_PROVIDER, "")
+    recommend_guard(configurations, services, "hdfs-site")
+
+
+def recommend_guard(configurations, services, config_type):
+  """The identity guard's settings, from tandem-site and tandem-env (the same on HBase and HDFS)."""
+  site = _properties(services.get("configurations"), "tandem-site") or {}
+  env = _properties(services.get("configurations"), "tandem-env") or {}
+  quorum = site.get("tandem.controller.zk.quorum")
+  if quorum:
+    _put(configurations, services, config_type, GUARD_QUORUM, quorum)
+  root = site.get("tandem.controller.zk.root")
+  if root:
+    _put(configurations, services, config_type, GUARD_ROOT, root)
+  local = env.get("tandem_local_cluster")
+  if local in ("primary", "secondary"):
+    name = site.get("tandem.%s.name" % local)
+    if name:
+      _put(configurations, services, config_type, GUARD_CLUSTER, name)
+  user = env.get("tandem_user")
+  if user:
+    _put(configurations, services, config_type, GUARD_BYPASS, user)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -128,21 +128,37 @@ class Recommendations(unittest.TestCase):
 
   def test_region_observer_is_added_keeping_existing_classes(self):
     result = self.recommend(hbase_site={"hbase.coprocessor.user.region.classes": ACCESS_CONTROLLER + ", "})
-    self.assertEqual(ACCESS_CONTROLLER + ",io.tandem.hbase.TandemRegionObserver",
+    self.assertEqual(ACCESS_CONTROLLER + ",io.tandem.hbase.TandemRegionObserver,io.tandem.hbase.TandemGuardObserver",
                      result["hbase-site"]["properties"]["hbase.coprocessor.user.region.classes"])
 
   def test_region_observer_alone_and_never_twice(self):
-    self.assertEqual("io.tandem.hbase.TandemRegionObserver",
+    both = "io.tandem.hbase.TandemRegionObserver,io.tandem.hbase.TandemGuardObserver"
+    self.assertEqual(both,
                      self.recommend(hbase_site={})["hbase-site"]["properties"]["hbase.coprocessor.user.region.classes"])
-    again = self.recommend(hbase_site={"hbase.coprocessor.user.region.classes": "io.tandem.hbase.TandemRegionObserver"})
-    self.assertEqual("io.tandem.hbase.TandemRegionObserver",
+    again = self.recommend(hbase_site={"hbase.coprocessor.user.region.classes": both})
+    self.assertEqual(both,
                      again["hbase-site"]["properties"]["hbase.coprocessor.user.region.classes"])
 
   def test_builds_on_what_an_earlier_advisor_recommended(self):
     result = self.recommend(hbase_site={}, recommended={
       "hbase-site": {"properties": {"hbase.coprocessor.user.region.classes": "com.example.Audit"}}})
-    self.assertEqual("com.example.Audit,io.tandem.hbase.TandemRegionObserver",
+    self.assertEqual("com.example.Audit,io.tandem.hbase.TandemRegionObserver,io.tandem.hbase.TandemGuardObserver",
                      result["hbase-site"]["properties"]["hbase.coprocessor.user.region.classes"])
+
+  def test_guard_settings_follow_tandem_site_and_env(self):
+    services = {"services": [], "changed-configurations": [], "configurations": {
+      "hbase-site": {"properties": {}}, "hdfs-site": {"properties": {}},
+      "tandem-site": {"properties": {"tandem.controller.zk.quorum": "zk1:2181,zk2:2181",
+                                     "tandem.controller.zk.root": "/tandem", "tandem.secondary.name": "dr"}},
+      "tandem-env": {"properties": {"tandem_local_cluster": "secondary", "tandem_user": "tandem"}}}}
+    configurations = {}
+    self.advisor.getServiceConfigurationRecommendations(configurations, {}, services, {"items": []})
+    for site in ("hbase-site", "hdfs-site"):
+      props = configurations[site]["properties"]
+      self.assertEqual("zk1:2181,zk2:2181", props["tandem.guard.zk.quorum"])
+      self.assertEqual("/tandem", props["tandem.guard.zk.root"])
+      self.assertEqual("dr", props["tandem.cluster.name"], "the guard knows this cluster by the record's name")
+      self.assertEqual("tandem", props["tandem.guard.bypass.users"])
 
   def test_attribute_provider_chains_rangers(self):
     hdfs = self.recommend(hdfs_site={"dfs.namenode.inode.attributes.provider.class": RANGER})["hdfs-site"]["properties"]
