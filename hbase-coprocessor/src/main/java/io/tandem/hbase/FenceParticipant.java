@@ -472,8 +472,9 @@ public final class FenceParticipant implements Closeable {
         finish(cut, "cut node deleted");
         return false;
       }
-      LOG.info("Tandem fence {}: cut {} {} {} regions {} ms after seeing it (drain {} ms, flush {} ms)", server,
-          cut.id(), cut.flushed ? "flushed" : "armed", names.size(), armToAck, cut.drainMs, cut.flushMs);
+      LOG.info("Tandem fence {}: cut {} {} {} regions {} ms after seeing it, {} ms after it was published"
+          + " (drain {} ms, flush {} ms)", server, cut.id(), cut.flushed ? "flushed" : "armed", names.size(), armToAck,
+          System.currentTimeMillis() - cut.spec.createdAtMs(), cut.drainMs, cut.flushMs);
       return true;
     } catch (IOException e) {
       abort(cut, "could not write the arm ack: " + e.getMessage());
