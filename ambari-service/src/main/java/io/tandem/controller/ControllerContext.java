@@ -153,7 +153,7 @@ public final class ControllerContext implements Closeable {
     policies.setOnChange(this::publishProtected);
     BackupCatalog catalog = new BackupCatalog(secondary.fs(), conf.get(TandemKeys.CATALOG_DIR));
     BackupService backups = new BackupService(conf, primary, secondary, policies, inventory, catalog,
-        CutTakers.forConf(conf, primary, zk), () -> currentEpoch(), clock);
+        CutTakers.forConf(conf, primary, secondary), () -> currentEpoch(), clock);
     RestoreService restores = new RestoreService(secondary, catalog, conf);
     return new Roles(rec, primary, secondary, inventory, policies, catalog, backups, restores);
   }

@@ -18,6 +18,7 @@ import java.time.Duration;
 import io.tandem.controller.api.ApiServer;
 import io.tandem.controller.identity.IdentityService;
 import io.tandem.controller.status.ClusterHealth;
+import io.tandem.controller.status.MetricsPublisher;
 import io.tandem.core.identity.IdentityRecord;
 import io.tandem.controller.schedule.BackupScheduler;
 import io.tandem.controller.status.HealthProbe;
@@ -42,6 +43,7 @@ public final class ControllerDaemon implements Closeable {
   private final ApiServer api;
   private final LeaderLatch latch;
   private final IdentityService identity;
+  private MetricsPublisher metrics;
   private final java.util.concurrent.ScheduledExecutorService autoFailover =
       java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "tandem-auto-failover");
@@ -81,6 +83,13 @@ public final class ControllerDaemon implements Closeable {
       }
     });
     latch.start();
+    String collector = ctx.conf().get(TandemKeys.METRICS_COLLECTOR_URL);
+    if (!collector.isBlank()) {
+      metrics = new MetricsPublisher(ctx, health, java.net.URI.create(collector),
+          java.net.InetAddress.getLocalHost().getCanonicalHostName());
+      metrics.start(ctx.conf().getLong(TandemKeys.METRICS_INTERVAL_MS));
+      LOG.info("publishing metrics to {}", collector);
+    }
     if (ctx.conf().getBoolean(TandemKeys.FAILOVER_AUTOMATIC)) {
       long delayS = ctx.conf().getLong(TandemKeys.FAILOVER_AUTOMATIC_DELAY_S);
       LOG.warn("automatic failover is ON: the secondary is promoted after the primary is faulty for {} s", delayS);
@@ -202,6 +211,9 @@ public final class ControllerDaemon implements Closeable {
     }
     try {
       autoFailover.shutdownNow();
+      if (metrics != null) {
+        metrics.close();
+      }
       api.close();
       health.close();
       onLostLeadership();

@@ -373,7 +373,8 @@ public final class FencedCutTaker implements CutTaker, Closeable {
         latency.merge(ack.server(), ack.armToAckMs(), Math::max);
       }
       List<String> missing = uncovered(placement, acked);
-      if (missing.isEmpty() && !placement.isEmpty()) {
+      // A cut of directories only has no region to wait for.
+      if (missing.isEmpty() && (tables.isEmpty() || !placement.isEmpty())) {
         ackLatency.putAll(latency);
         return placement;
       }

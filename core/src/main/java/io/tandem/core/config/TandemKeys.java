@@ -44,6 +44,16 @@ public final class TandemKeys {
       "Longest a cut may hold writes or flushes; participants release by themselves after it.");
   public static final ConfigKey FENCE_ALERT_MS = new ConfigKey("tandem.fence.alert.ms", "2000",
       "A fence window longer than this raises the fence alert.");
+  public static final ConfigKey CUT_METHOD = new ConfigKey("tandem.cut.method", "fenced",
+      "How cuts are taken: fenced (one consistent instant across all data sets; needs the coprocessor and NameNode plugin) or sequential (one snapshot after another, not consistent across data sets).");
+  public static final ConfigKey CUT_ARM_TIMEOUT_MS = new ConfigKey("tandem.cut.arm.timeout.ms", "10000",
+      "How long the controller waits for every RegionServer hosting a fenced region to arm and ack; then the cut fails.");
+  public static final ConfigKey CUT_HDFS_TIMEOUT_MS = new ConfigKey("tandem.cut.hdfs.timeout.ms", "10000",
+      "How long the controller waits for the NameNode plugin to snapshot the cut's directories; then the cut fails.");
+  public static final ConfigKey CUT_ZK_ROOT = new ConfigKey("tandem.cut.zk.root", "/tandem/cuts",
+      "Znode in the primary's ZooKeeper under which cuts are published; the coprocessor and NameNode plugin must use the same.");
+  public static final ConfigKey CLOCK_PROBE_DIR = new ConfigKey("tandem.clock.probe.dir", "/tmp",
+      "HDFS directory (writable by the controller's user) where the clock probe creates and removes one empty directory.");
   public static final ConfigKey MAX_SKEW_MS = new ConfigKey("tandem.clock.max-skew.ms", "500",
       "Largest clock skew between the controller and a cluster at which a cut may run.");
   public static final ConfigKey WATCH_INTERVAL_MS = new ConfigKey("tandem.watch.interval.ms", "5000",
@@ -56,6 +66,10 @@ public final class TandemKeys {
       "Seconds of primary failure before an automatic failover, when enabled.");
   public static final ConfigKey GUARD_WAIT_MS = new ConfigKey("tandem.failover.guard.wait.ms", "60000",
       "Longest a switch waits for the old primary's guards to refuse writes (at least their ZooKeeper session timeout).");
+  public static final ConfigKey METRICS_COLLECTOR_URL = new ConfigKey("tandem.metrics.collector.url", "",
+      "Ambari Metrics collector timeline endpoint, e.g. http://ams-host:6188/ws/v1/timeline/metrics; empty publishes nothing.");
+  public static final ConfigKey METRICS_INTERVAL_MS = new ConfigKey("tandem.metrics.interval.ms", "60000",
+      "How often the controller publishes its metrics to the collector.");
   public static final ConfigKey POLICIES = new ConfigKey("tandem.policies", "[]",
       "JSON list of policies the controller applies on start and on config refresh (Ambari's Backup tab).");
   public static final ConfigKey RPO_WARNING_FRACTION = new ConfigKey("tandem.rpo.warning.fraction", "0.8",
@@ -64,8 +78,9 @@ public final class TandemKeys {
   public static final List<ConfigKey> ALL = List.of(CONTROLLER_ZK_QUORUM, CONTROLLER_ZK_ROOT, HTTP_PORT,
       HTTP_BIND_HOST, PRIMARY_NAME, PRIMARY_CONF_DIR, SECONDARY_NAME, SECONDARY_CONF_DIR, REPLICA_DIR,
       CATALOG_DIR, TRANSFER_MODE, TRANSFER_MAPPERS, TRANSFER_BANDWIDTH_MB, MAPREDUCE_FRAMEWORK,
-      SCHEDULER_TICK_MS, FENCE_LEASE_MS, FENCE_ALERT_MS, MAX_SKEW_MS, WATCH_INTERVAL_MS,
-      WATCH_FAILURE_THRESHOLD, FAILOVER_AUTOMATIC, FAILOVER_AUTOMATIC_DELAY_S, GUARD_WAIT_MS, POLICIES,
+      SCHEDULER_TICK_MS, FENCE_LEASE_MS, FENCE_ALERT_MS, CUT_METHOD, CUT_ARM_TIMEOUT_MS, CUT_HDFS_TIMEOUT_MS,
+      CUT_ZK_ROOT, CLOCK_PROBE_DIR, MAX_SKEW_MS, WATCH_INTERVAL_MS,
+      WATCH_FAILURE_THRESHOLD, FAILOVER_AUTOMATIC, FAILOVER_AUTOMATIC_DELAY_S, GUARD_WAIT_MS, METRICS_COLLECTOR_URL, METRICS_INTERVAL_MS, POLICIES,
       RPO_WARNING_FRACTION);
 
   /**
