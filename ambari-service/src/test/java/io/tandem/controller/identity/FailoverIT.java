@@ -112,8 +112,6 @@ class FailoverIT {
       long detectMs = Duration.between(failedAt, Instant.now()).toMillis();
       System.out.println("MEASURE detection_ms=" + detectMs);
 
-      // Switching to an unhealthy cluster is refused.
-      // (The primary is the unhealthy one here; the secondary is healthy and holds the backups.)
       SwitchReport dry = daemon.identity().switchTo("secondary", false, true, null);
       assertTrue(dry.dryRun());
       assertFalse(dry.lossWarnings().isEmpty(), "a dry run says what would be lost");
@@ -137,6 +135,12 @@ class FailoverIT {
       }
       assertTrue(app.fileSystem().exists(new Path("/data/pay/ledger-1")), "restored directory is served");
       ControllerFixture.file(app.fileSystem(), "/data/pay/ledger-2", 2048, 2);
+
+      // Switching back to the old primary while it is still down is refused: it is unhealthy.
+      TandemException unhealthy = assertThrows(TandemException.class,
+          () -> daemon.identity().switchTo("primary", true, false, null));
+      assertTrue(unhealthy.getMessage().contains("not healthy"), unhealthy.getMessage());
+      assertEquals(3, ctx.identity().require().record().epoch(), "a refused switch changes nothing");
 
       // The old primary comes back: it is secondary now, and is resynced from the new primary.
       clusters.primary().getDFSCluster().restartNameNodes();
