@@ -34,6 +34,7 @@ import org.apache.zookeeper.Watcher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.tandem.core.zk.ZkSession;
 import io.tandem.core.cut.ArmAck;
 import io.tandem.core.cut.CutAbort;
 import io.tandem.core.cut.CutProtocol;
@@ -125,7 +126,7 @@ public final class FenceParticipant implements Closeable {
     if (quorum.isEmpty()) {
       quorum = ZKConfig.getZKQuorumServersString(conf);
     }
-    this.zk = new ZkSession(quorum,
+    this.zk = new ZkSession("Tandem fence", quorum,
         conf.getInt(FenceKeys.ZK_SESSION_TIMEOUT_MS, FenceKeys.ZK_SESSION_TIMEOUT_MS_DEFAULT),
         () -> scheduleRefresh(0));
     LOG.info("Tandem fence participant for {} watching {} on ZooKeeper {}", server, protocol.root(), quorum);

@@ -16,6 +16,7 @@ import org.apache.zookeeper.Watcher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.tandem.core.zk.ZkSession;
 import io.tandem.core.cut.CutProtocol;
 import io.tandem.core.cut.CutSpec;
 import io.tandem.core.cut.HdfsAck;
@@ -69,7 +70,7 @@ public final class TandemNameNodePlugin implements ServicePlugin {
       return t;
     });
     try {
-      zk = new ZkSession(quorum, conf.getInt(HdfsCutKeys.ZK_SESSION_TIMEOUT_MS,
+      zk = new ZkSession("Tandem NameNode plugin", quorum, conf.getInt(HdfsCutKeys.ZK_SESSION_TIMEOUT_MS,
           HdfsCutKeys.ZK_SESSION_TIMEOUT_MS_DEFAULT), () -> scheduleRefresh(0));
     } catch (IOException | RuntimeException e) {
       LOG.error("TandemNameNodePlugin idle: cannot use ZooKeeper '{}'", quorum, e);

@@ -26,7 +26,6 @@ import io.tandem.controller.cut.CutResult;
 import io.tandem.controller.cut.CutTaker;
 import io.tandem.controller.policy.PolicyService;
 import io.tandem.controller.policy.PrimaryInventory;
-import io.tandem.controller.ship.CopyProgress;
 import io.tandem.controller.ship.HBaseShipper;
 import io.tandem.controller.ship.HdfsShipper;
 import io.tandem.controller.ship.ProgressListener;
@@ -364,10 +363,5 @@ public final class BackupService {
     VerificationException(String message) {
       super(message);
     }
-  }
-
-  /** For logs and the CLI. */
-  public static String describe(CopyProgress p) {
-    return p.line();
   }
 }

@@ -2,7 +2,6 @@ package io.tandem.controller.identity;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -226,9 +225,5 @@ public final class IdentityService {
 
   private static long ms(long t0) {
     return (System.nanoTime() - t0) / 1_000_000;
-  }
-
-  static Instant now() {
-    return Instant.now();
   }
 }

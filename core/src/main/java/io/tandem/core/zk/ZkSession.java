@@ -1,4 +1,4 @@
-package io.tandem.hbase;
+package io.tandem.core.zk;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -17,16 +17,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One ZooKeeper session for a fence participant, with the plain ZooKeeper client (the
- * RegionServer's Curator version differs between deployments, the ZooKeeper client does not).
+ * One ZooKeeper session for Tandem's server-side parts (the RegionServer's fence participant, the
+ * NameNode plugin), with the plain ZooKeeper client: the servers' Curator version differs between
+ * deployments, the ZooKeeper client does not. ZooKeeper and SLF4J are provided by the server.
  * When the session expires a new one is opened and {@code onNewSession} runs, so the owner can
  * re-read state and set its watches again. Calls retry on connection loss until their deadline.
  *
  * <p>Thread-safe. {@link #close()} is idempotent.
  */
-final class ZkSession implements Closeable {
+public final class ZkSession implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(ZkSession.class);
 
+  private final String owner;
   private final String connect;
   private final int sessionTimeoutMs;
   private final Runnable onNewSession;
@@ -34,10 +36,12 @@ final class ZkSession implements Closeable {
   private volatile CountDownLatch connected = new CountDownLatch(1);
   private volatile boolean closed;
 
-  ZkSession(String connect, int sessionTimeoutMs, Runnable onNewSession) throws IOException {
+  /** @param owner names the user of the session in log lines, e.g. "Tandem fence" */
+  public ZkSession(String owner, String connect, int sessionTimeoutMs, Runnable onNewSession) throws IOException {
     if (connect == null || connect.isBlank()) {
       throw new IllegalArgumentException("ZooKeeper connect string is empty");
     }
+    this.owner = owner;
     this.connect = connect;
     this.sessionTimeoutMs = sessionTimeoutMs;
     this.onNewSession = onNewSession;
@@ -58,7 +62,7 @@ final class ZkSession implements Closeable {
             latch.countDown();
             break;
           case Expired:
-            LOG.warn("Tandem fence: ZooKeeper session to {} expired; opening a new one", connect);
+            LOG.warn("{}: ZooKeeper session to {} expired; opening a new one", owner, connect);
             reopen();
             break;
           default:
@@ -79,7 +83,7 @@ final class ZkSession implements Closeable {
         open();
         onNewSession.run();
       } catch (IOException | RuntimeException e) {
-        LOG.error("Tandem fence: could not reopen ZooKeeper session to {}", connect, e);
+        LOG.error("{}: could not reopen ZooKeeper session to {}", owner, connect, e);
       }
     }, "tandem-zk-reopen");
     t.setDaemon(true);
@@ -87,12 +91,12 @@ final class ZkSession implements Closeable {
   }
 
   /** @return true if connected within the timeout */
-  boolean awaitConnected(long timeoutMs) throws InterruptedException {
+  public boolean awaitConnected(long timeoutMs) throws InterruptedException {
     return connected.await(timeoutMs, TimeUnit.MILLISECONDS);
   }
 
   /** Children of {@code path} with a watch; empty (and an existence watch) if it does not exist. */
-  List<String> children(String path, Watcher watcher, long deadlineNanos) throws IOException {
+  public List<String> children(String path, Watcher watcher, long deadlineNanos) throws IOException {
     return retry(deadlineNanos, () -> {
       try {
         return zk.getChildren(path, watcher);
@@ -106,7 +110,7 @@ final class ZkSession implements Closeable {
   }
 
   /** Data of {@code path}, or null if it does not exist. */
-  byte[] data(String path, long deadlineNanos) throws IOException {
+  public byte[] data(String path, long deadlineNanos) throws IOException {
     return retry(deadlineNanos, () -> {
       try {
         return zk.getData(path, false, null);
@@ -122,7 +126,7 @@ final class ZkSession implements Closeable {
    *
    * @return false if the grandparent (the cut node) no longer exists
    */
-  boolean put(String parentToEnsure, String path, byte[] data, long deadlineNanos) throws IOException {
+  public boolean put(String parentToEnsure, String path, byte[] data, long deadlineNanos) throws IOException {
     return retry(deadlineNanos, () -> {
       try {
         if (parentToEnsure != null) {
@@ -169,7 +173,7 @@ final class ZkSession implements Closeable {
     }
   }
 
-  static String text(byte[] data) {
+  public static String text(byte[] data) {
     return data == null ? "" : new String(data, StandardCharsets.UTF_8);
   }
 
