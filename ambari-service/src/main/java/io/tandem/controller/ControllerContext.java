@@ -25,6 +25,7 @@ import io.tandem.controller.policy.PolicyService;
 import io.tandem.controller.policy.PolicyStore;
 import io.tandem.controller.policy.PrimaryInventory;
 import io.tandem.controller.restore.RestoreService;
+import io.tandem.controller.usersync.UserSyncService;
 import io.tandem.core.config.TandemKeys;
 import io.tandem.core.error.TandemException;
 import io.tandem.core.identity.IdentityLayout;
@@ -59,7 +60,7 @@ public final class ControllerContext implements Closeable {
   /** The services as wired for one assignment of roles. */
   public record Roles(IdentityRecord identity, ClusterConnection primary, ClusterConnection secondary,
       PrimaryInventory inventory, PolicyService policies, BackupCatalog catalog, BackupService backups,
-      RestoreService restores) {
+      RestoreService restores, UserSyncService users) {
   }
 
   private ControllerContext(TandemConf conf, ClusterConnection first, ClusterConnection second) throws IOException {
@@ -152,10 +153,11 @@ public final class ControllerContext implements Closeable {
     PolicyService policies = new PolicyService(policyStore, validator, inventory, clock);
     policies.setOnChange(this::publishProtected);
     BackupCatalog catalog = new BackupCatalog(secondary.fs(), conf.get(TandemKeys.CATALOG_DIR));
+    UserSyncService users = new UserSyncService(primary, secondary, policies, inventory, catalog, conf, clock);
     BackupService backups = new BackupService(conf, primary, secondary, policies, inventory, catalog,
-        CutTakers.forConf(conf, primary, secondary), () -> currentEpoch(), clock);
-    RestoreService restores = new RestoreService(secondary, catalog, conf);
-    return new Roles(rec, primary, secondary, inventory, policies, catalog, backups, restores);
+        CutTakers.forConf(conf, primary, secondary), users, () -> currentEpoch(), clock);
+    RestoreService restores = new RestoreService(secondary, catalog, users, conf);
+    return new Roles(rec, primary, secondary, inventory, policies, catalog, backups, restores, users);
   }
 
   /** Re-reads the identity record and re-points the services if the roles changed. */
@@ -246,6 +248,10 @@ public final class ControllerContext implements Closeable {
 
   public RestoreService restores() {
     return roles.restores();
+  }
+
+  public UserSyncService users() {
+    return roles.users();
   }
 
   public Clock clock() {

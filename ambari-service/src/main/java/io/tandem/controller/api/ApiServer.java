@@ -24,6 +24,7 @@ import io.tandem.controller.backup.BackupService;
 import io.tandem.controller.identity.IdentityService;
 import io.tandem.controller.status.HealthProbe;
 import io.tandem.controller.status.StatusReport;
+import io.tandem.controller.usersync.UserSyncService;
 import io.tandem.core.error.TandemException;
 import io.tandem.core.json.Json;
 import io.tandem.core.policy.Policy;
@@ -183,8 +184,26 @@ public final class ApiServer implements Closeable {
         }
         throw TandemException.notFound("no such endpoint " + String.join("/", p));
       }
+      case "users" -> {
+        // POST /api/v1/users/{service}/sync?mode=push|reconcile&dryRun=true&removeExtra=true
+        if (p.length != 6 || !"sync".equals(p[5])) {
+          throw TandemException.notFound("no such endpoint " + String.join("/", p) + ": use /api/v1/users/{service}/sync");
+        }
+        requireMethod(method, "POST");
+        Map<String, String> q = query(ex);
+        UserSyncService.Mode mode = UserSyncService.Mode.parse(q.getOrDefault("mode", "reconcile"));
+        return ctx.users().sync(p[4], mode, flag(q, "dryRun"), flag(q, "removeExtra"));
+      }
       default -> throw TandemException.notFound("no such endpoint /api/v1/" + resource);
     }
+  }
+
+  private static boolean flag(Map<String, String> q, String name) {
+    String v = q.getOrDefault(name, "false");
+    if (!v.equals("true") && !v.equals("false")) {
+      throw TandemException.invalid("query parameter " + name + "=" + v + " must be true or false");
+    }
+    return v.equals("true");
   }
 
   private static void requireMethod(String method, String expected) {

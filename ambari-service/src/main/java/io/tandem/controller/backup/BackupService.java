@@ -30,6 +30,7 @@ import io.tandem.controller.ship.HBaseShipper;
 import io.tandem.controller.ship.HdfsShipper;
 import io.tandem.controller.ship.ProgressListener;
 import io.tandem.controller.verify.DirFingerprint;
+import io.tandem.controller.usersync.UserSyncService;
 import io.tandem.controller.verify.TableFingerprint;
 import io.tandem.core.catalog.CutNames;
 import io.tandem.core.catalog.CutState;
@@ -40,6 +41,7 @@ import io.tandem.core.error.TandemException;
 import io.tandem.core.policy.DataSet;
 import io.tandem.core.policy.Policy;
 import io.tandem.core.policy.TransferMode;
+import io.tandem.core.usersync.UserData;
 
 /**
  * Runs one backup of one service end to end: plan the cut, have the primary snapshot every data
@@ -60,6 +62,7 @@ public final class BackupService {
   private final PrimaryInventory inventory;
   private final BackupCatalog catalog;
   private final CutTaker cutTaker;
+  private final UserSyncService users;
   private final HBaseShipper hbaseShipper;
   private final HdfsShipper hdfsShipper;
   private final LongSupplier epoch;
@@ -69,7 +72,7 @@ public final class BackupService {
 
   public BackupService(TandemConf tandem, ClusterConnection primary, ClusterConnection secondary,
       PolicyService policies, PrimaryInventory inventory, BackupCatalog catalog, CutTaker cutTaker,
-      LongSupplier epoch, Clock clock) {
+      UserSyncService users, LongSupplier epoch, Clock clock) {
     this.tandem = tandem;
     this.primary = primary;
     this.secondary = secondary;
@@ -77,6 +80,7 @@ public final class BackupService {
     this.inventory = inventory;
     this.catalog = catalog;
     this.cutTaker = cutTaker;
+    this.users = users;
     this.hbaseShipper = new HBaseShipper(primary, secondary, tandem);
     this.hdfsShipper = new HdfsShipper(primary, secondary, tandem);
     this.epoch = epoch;
@@ -134,6 +138,13 @@ public final class BackupService {
       CutResult cut = cutTaker.take(plan);
       LOG.info("cut {}: snapshots taken by {} method in {} ms, fence window {} ms", cutId, cut.method(),
           cut.snapshotMs(), cut.fenceWindowMs());
+
+      // User data at the cut: paths' attributes from the cut's own snapshots, grants right after.
+      UserData userData = null;
+      if (Boolean.parseBoolean(tandem.get(TandemKeys.USERS_CAPTURE))) {
+        userData = users.capture(policy, plan.tables(), plan.dirSnapshots());
+        catalog.putCutUsers(policy.service(), cutId, userData);
+      }
 
       progress.phase(CutProgress.Phase.SHIPPING);
       long copyStart = System.nanoTime();
@@ -205,10 +216,11 @@ public final class BackupService {
       Manifest done = new Manifest(cutId, policy.service(), draft.epoch(), moment, started, clock.instant(),
           CutState.COMPLETE, null, policy.mode().text(), cut.method(), cut.consistent(), cut.fenceWindowMs(),
           cut.ackLatencyMs(), null, draft.previousCutId(), verifiedTables, verifiedDirs, inCut, copied,
-          copySeconds);
+          copySeconds, userData == null ? null : userData.summary());
       catalog.put(done);
       LOG.info("cut {} COMPLETE: {} bytes in cut, {} copied in {} s ({})", cutId, inCut, copied, copySeconds,
           policy.mode().text());
+      syncUsers(policy, plan, userData);
       progress.phase(CutProgress.Phase.CLEANING);
       applyRetention(policy);
       return done;
@@ -226,6 +238,29 @@ public final class BackupService {
         LOG.error("cut {}: could not record FAILED in the catalog: {}", cutId, io.toString());
       }
       return failed;
+    }
+  }
+
+  /**
+   * Sends the user data to the secondary after a complete cut, as tandem.users.sync.on-cut says.
+   * The cut stays COMPLETE whatever happens here: its user data is recorded with it and a restore
+   * applies it; a failed sync is logged and the next one retries.
+   */
+  private void syncUsers(Policy policy, CutPlan plan, UserData atCut) {
+    String how = tandem.get(TandemKeys.USERS_SYNC_ON_CUT).trim();
+    if (how.equalsIgnoreCase("none")) {
+      return;
+    }
+    try {
+      UserSyncService.Mode mode = UserSyncService.Mode.parse(how);
+      UserSyncService.Report r = atCut != null
+          ? users.sync(policy, atCut, plan.tables(), mode, false, false)
+          : users.sync(policy.service(), mode, false, false);
+      if (!r.ok()) {
+        LOG.warn("cut {}: user {} of {} left failures: {}", plan.cutId(), how, policy.service(), r.outcomes());
+      }
+    } catch (Exception e) {
+      LOG.warn("cut {}: user {} of {} failed: {}", plan.cutId(), how, policy.service(), e.toString());
     }
   }
 

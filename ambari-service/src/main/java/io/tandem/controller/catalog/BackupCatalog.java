@@ -18,9 +18,12 @@ import io.tandem.core.catalog.CutNames;
 import io.tandem.core.catalog.Manifest;
 import io.tandem.core.error.TandemException;
 import io.tandem.core.json.Json;
+import io.tandem.core.usersync.UserData;
 
 /**
- * The catalog of restore points, on the secondary's HDFS: {@code <dir>/<service>/<cutId>/manifest.json}.
+ * The catalog of restore points, on the secondary's HDFS: {@code <dir>/<service>/<cutId>/manifest.json},
+ * the cut's user data beside it ({@code users.json}), and what the last user push sent
+ * ({@code <dir>/<service>/users-pushed.json}).
  * It lives with the backups it describes, so it survives the primary and the controller.
  *
  * <p>Invariant: a manifest is replaced atomically (write a temp file, rename over), so a reader
@@ -93,6 +96,52 @@ public final class BackupCatalog {
     }
     out.sort(null);
     return out;
+  }
+
+  /** Records the user data a cut carries, beside its manifest. */
+  public void putCutUsers(String service, String cutId, UserData users) throws IOException {
+    writeAtomically(new Path(cutDir(service, cutId), "users.json"), Json.bytes(users));
+  }
+
+  /** The user data recorded with a cut; empty for cuts taken without it. */
+  public Optional<UserData> cutUsers(String service, String cutId) throws IOException {
+    return readUsers(new Path(cutDir(service, cutId), "users.json"));
+  }
+
+  /** What the last successful user push of a service sent. */
+  public Optional<UserData> pushedUsers(String service) throws IOException {
+    return readUsers(pushedFile(service));
+  }
+
+  public void putPushedUsers(String service, UserData users) throws IOException {
+    writeAtomically(pushedFile(service), Json.bytes(users));
+  }
+
+  /** Forgets the last push, so the next one sends everything (after a restore replaced the secondary's state). */
+  public void clearPushedUsers(String service) throws IOException {
+    fs.delete(pushedFile(service), false);
+  }
+
+  private Path pushedFile(String service) {
+    return new Path(new Path(root, service), "users-pushed.json");
+  }
+
+  private Optional<UserData> readUsers(Path file) throws IOException {
+    try (InputStream in = fs.open(file)) {
+      return Optional.of(Json.read(in.readAllBytes(), UserData.class, "user data " + file));
+    } catch (FileNotFoundException e) {
+      return Optional.empty();
+    }
+  }
+
+  private void writeAtomically(Path file, byte[] bytes) throws IOException {
+    fs.mkdirs(file.getParent());
+    Path tmp = new Path(file.getParent(), "." + file.getName() + ".tmp");
+    try (FSDataOutputStream out = fs.create(tmp, true)) {
+      out.write(bytes);
+      out.hsync();
+    }
+    fs.rename(tmp, file, Options.Rename.OVERWRITE);
   }
 
   public void delete(String service, String cutId) throws IOException {

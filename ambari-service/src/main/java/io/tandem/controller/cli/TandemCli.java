@@ -18,6 +18,7 @@ import io.tandem.controller.TandemConf;
 import io.tandem.controller.identity.IdentityService;
 import io.tandem.controller.identity.SwitchReport;
 import io.tandem.controller.restore.RestoreService;
+import io.tandem.controller.usersync.UserSyncService;
 import io.tandem.controller.status.HealthProbe;
 import io.tandem.core.identity.IdentityRecord;
 import io.tandem.core.catalog.Manifest;
@@ -26,6 +27,7 @@ import io.tandem.core.error.TandemException;
 import io.tandem.core.json.Json;
 import io.tandem.core.policy.Policy;
 import io.tandem.core.policy.PolicySpec;
+import io.tandem.core.usersync.UserData;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -41,7 +43,8 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "tandem", mixinStandardHelpOptions = true, version = "tandem 0.1.0-SNAPSHOT",
     description = "Consistent cross-cluster backup and failover for Hadoop.",
     subcommands = {TandemCli.PolicyCmd.class, TandemCli.BackupCmd.class, TandemCli.RestoreCmd.class,
-        TandemCli.IdentityCmd.class, TandemCli.ControllerCmd.class, TandemCli.ConfigCmd.class})
+        TandemCli.UsersCmd.class, TandemCli.IdentityCmd.class, TandemCli.ControllerCmd.class,
+        TandemCli.ConfigCmd.class})
 public final class TandemCli {
 
   @Option(names = "--conf", description = "tandem-site.xml (default: $TANDEM_CONF_DIR/tandem-site.xml or /etc/tandem/conf/tandem-site.xml)")
@@ -122,6 +125,10 @@ public final class TandemCli {
       Integer retain;
       @Option(names = "--rpo-seconds", description = "age of the newest complete cut that raises the RPO alert")
       Long rpo;
+      @Option(names = "--user", description = "a user the service declares as its own; user sync checks its groups on both clusters (repeatable)")
+      List<String> users;
+      @Option(names = "--group", description = "a group the service declares as its own (repeatable)")
+      List<String> groups;
 
       PolicySpec toSpec() throws IOException {
         if (file != null) {
@@ -130,7 +137,7 @@ public final class TandemCli {
         if (service == null) {
           throw TandemException.invalid("give --file or --service with --dataset and --schedule");
         }
-        return new PolicySpec(service, datasets, schedules, mode, retain, rpo, null, null, null);
+        return new PolicySpec(service, datasets, schedules, mode, retain, rpo, users, groups, null);
       }
     }
 
@@ -315,6 +322,74 @@ public final class TandemCli {
           System.out.println((dryRun ? "would " : "") + a);
         }
         return 0;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- users
+  @Command(name = "users", mixinStandardHelpOptions = true,
+      description = "User data (HBase grants, HDFS owner/group/permission/ACL) that follows a service.",
+      subcommands = {UsersCmd.Sync.class, UsersCmd.Show.class})
+  static final class UsersCmd {
+    @ParentCommand
+    TandemCli root;
+
+    @Command(name = "sync", mixinStandardHelpOptions = true,
+        description = "Make the secondary's user data of a service match the primary's and print every difference."
+            + " Exit code 1 if some difference could not be fixed.")
+    static final class Sync implements Callable<Integer> {
+      @ParentCommand
+      UsersCmd parent;
+      @Option(names = "--service", required = true)
+      String service;
+      @Option(names = "--mode", defaultValue = "reconcile",
+          description = "push: send what changed on the primary since the last push; reconcile: read both clusters"
+              + " and fix every difference (default: ${DEFAULT-VALUE})")
+      String mode;
+      @Option(names = "--dry-run", description = "report the differences, change nothing")
+      boolean dryRun;
+      @Option(names = "--remove-extra", description = "also revoke grants and ACL entries of users and groups"
+          + " that exist only on the secondary (default: report them)")
+      boolean removeExtra;
+      @Option(names = "--json", description = "print the report as JSON")
+      boolean json;
+
+      @Override
+      public Integer call() throws Exception {
+        UserSyncService.Mode m = UserSyncService.Mode.parse(mode);
+        try (ControllerContext ctx = parent.root.open()) {
+          UserSyncService.Report r = ctx.users().sync(service, m, dryRun, removeExtra);
+          if (json) {
+            System.out.println(Json.write(r));
+          } else {
+            r.differences().forEach(d -> System.out.println(d.text()));
+            System.out.println("users " + r.mode() + " of " + service + " from " + r.primary() + " to " + r.secondary()
+                + (dryRun ? " (dry run)" : "") + ": " + r.differences().size() + " differences " + r.outcomes());
+          }
+          return r.ok() ? 0 : 1;
+        }
+      }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true,
+        description = "Print the user data recorded with a cut (JSON).")
+    static final class Show implements Callable<Integer> {
+      @ParentCommand
+      UsersCmd parent;
+      @Option(names = "--service", required = true)
+      String service;
+      @Option(names = "--cut", required = true, description = "cut id (see 'tandem backup list')")
+      String cut;
+
+      @Override
+      public Integer call() throws Exception {
+        try (ControllerContext ctx = parent.root.open()) {
+          ctx.catalog().require(service, cut);
+          UserData d = ctx.catalog().cutUsers(service, cut).orElseThrow(() -> TandemException.notFound(
+              "cut " + cut + " of service " + service + " was taken without user data (tandem.users.capture=false)"));
+          System.out.println(Json.write(d));
+          return 0;
+        }
       }
     }
   }

@@ -3,6 +3,7 @@ package io.tandem.controller.restore;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.hbase.NamespaceDescriptor;
@@ -18,9 +19,11 @@ import io.tandem.controller.TandemConf;
 import io.tandem.controller.catalog.BackupCatalog;
 import io.tandem.controller.cluster.ClusterConnection;
 import io.tandem.controller.ship.CopyJobs;
+import io.tandem.controller.usersync.UserSyncService;
 import io.tandem.core.catalog.CutState;
 import io.tandem.core.catalog.Manifest;
 import io.tandem.core.error.TandemException;
+import io.tandem.core.usersync.UserData;
 
 /**
  * Materializes a COMPLETE cut on the secondary as live data: each HBase snapshot becomes the
@@ -33,16 +36,23 @@ public final class RestoreService {
 
   private final ClusterConnection secondary;
   private final BackupCatalog catalog;
+  private final UserSyncService users;
   private final TandemConf tandem;
 
-  public RestoreService(ClusterConnection secondary, BackupCatalog catalog, TandemConf tandem) {
+  public RestoreService(ClusterConnection secondary, BackupCatalog catalog, UserSyncService users, TandemConf tandem) {
     this.secondary = secondary;
     this.catalog = catalog;
+    this.users = users;
     this.tandem = tandem;
   }
 
-  /** One action of a restore, in words; a dry run returns them without doing them. */
-  public record Report(String cutId, boolean dryRun, List<String> actions) {
+  /**
+   * One action of a restore, in words; a dry run returns them without doing them.
+   *
+   * @param users what the restore did (or would do) to give the data the cut's user data; null for
+   *              a cut recorded without user data
+   */
+  public record Report(String cutId, boolean dryRun, List<String> actions, UserSyncService.Report users) {
   }
 
   /**
@@ -82,8 +92,22 @@ public final class RestoreService {
         syncDir(d);
       }
     }
+    UserSyncService.Report userReport = null;
+    Optional<UserData> recorded = catalog.cutUsers(service, cutId);
+    if (recorded.isPresent()) {
+      userReport = users.applyCut(m, recorded.get(), dryRun);
+      actions.add("give the restored data the cut's user data (" + recorded.get().summary().grants() + " grants, "
+          + recorded.get().summary().paths() + " paths): " + userReport.outcomes());
+      if (!dryRun && !userReport.ok()) {
+        throw TandemException.failed("restore of cut " + cutId + ": the data is back but some of its user data"
+            + " could not be applied (" + userReport.outcomes() + "); see the controller log, fix, and run"
+            + " 'tandem users sync --service " + service + " --mode reconcile'", null);
+      }
+    } else {
+      actions.add("no user data recorded with cut " + cutId + "; permissions stay as they are on " + secondary.name());
+    }
     LOG.info("{} cut {} of {}: {}", dryRun ? "dry run of restore of" : "restored", cutId, service, actions);
-    return new Report(cutId, dryRun, actions);
+    return new Report(cutId, dryRun, actions, userReport);
   }
 
   private static void ensureNamespace(Admin admin, String ns) throws IOException {

@@ -4,14 +4,17 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+
+import io.tandem.core.usersync.UserData;
 
 /**
  * The record of one restore point, kept in the catalog on the secondary. It says what the cut
  * holds (snapshot names, sizes, checksums, row counts), when and how it was taken (moment,
  * method, fence window, skew, epoch), how it travelled (mode, bytes copied vs bytes in the cut,
- * incremental or full and why), and its {@link CutState}.
+ * incremental or full and why), what user data it carries, and its {@link CutState}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -35,12 +38,23 @@ public record Manifest(
     List<DirEntry> dirs,
     long bytesInCut,
     long bytesCopied,
-    long copySeconds) {
+    long copySeconds,
+    UserData.Summary users) {
 
+  @JsonCreator
   public Manifest {
     ackLatencyMs = ackLatencyMs == null ? Map.of() : Map.copyOf(ackLatencyMs);
     tables = tables == null ? List.of() : List.copyOf(tables);
     dirs = dirs == null ? List.of() : List.copyOf(dirs);
+  }
+
+  /** A manifest without user data (cuts taken with user data capture off, and older cuts). */
+  public Manifest(String cutId, String service, long epoch, Instant moment, Instant startedAt, Instant finishedAt,
+      CutState state, String reason, String mode, String cutMethod, boolean consistent, long fenceWindowMs,
+      Map<String, Long> ackLatencyMs, Long skewMs, String previousCutId, List<TableEntry> tables,
+      List<DirEntry> dirs, long bytesInCut, long bytesCopied, long copySeconds) {
+    this(cutId, service, epoch, moment, startedAt, finishedAt, state, reason, mode, cutMethod, consistent,
+        fenceWindowMs, ackLatencyMs, skewMs, previousCutId, tables, dirs, bytesInCut, bytesCopied, copySeconds, null);
   }
 
   /** An HBase table in the cut. */
@@ -65,6 +79,13 @@ public record Manifest(
   public Manifest withState(CutState newState, String newReason, Instant finished) {
     return new Manifest(cutId, service, epoch, moment, startedAt, finished, newState, newReason,
         mode, cutMethod, consistent, fenceWindowMs, ackLatencyMs, skewMs, previousCutId, tables,
-        dirs, bytesInCut, bytesCopied, copySeconds);
+        dirs, bytesInCut, bytesCopied, copySeconds, users);
+  }
+
+  /** The same manifest, recording the user data the cut carries (kept in users.json beside it). */
+  public Manifest withUsers(UserData.Summary newUsers) {
+    return new Manifest(cutId, service, epoch, moment, startedAt, finishedAt, state, reason, mode, cutMethod,
+        consistent, fenceWindowMs, ackLatencyMs, skewMs, previousCutId, tables, dirs, bytesInCut, bytesCopied,
+        copySeconds, newUsers);
   }
 }

@@ -74,6 +74,12 @@ public final class TandemKeys {
       "JSON list of policies the controller applies on start and on config refresh (Ambari's Backup tab).");
   public static final ConfigKey RPO_WARNING_FRACTION = new ConfigKey("tandem.rpo.warning.fraction", "0.8",
       "The RPO alert warns when the newest complete cut is older than this fraction of the policy's RPO.");
+  public static final ConfigKey USERS_CAPTURE = new ConfigKey("tandem.users.capture", "true",
+      "Record the service's user data (HBase grants, HDFS owner/group/permission/ACL) with every cut, so a restore brings the permissions back with the data.");
+  public static final ConfigKey USERS_SYNC_ON_CUT = new ConfigKey("tandem.users.sync.on-cut", "push",
+      "After each complete cut, send the service's user data to the secondary: push (changes since the last push), reconcile (compare both clusters and fix) or none.");
+  public static final ConfigKey USERS_MAX_PATHS = new ConfigKey("tandem.users.max.paths", "1000000",
+      "Most HDFS paths per service whose attributes a user sync or cut reads; beyond it the read fails with an error naming this key.");
 
   public static final List<ConfigKey> ALL = List.of(CONTROLLER_ZK_QUORUM, CONTROLLER_ZK_ROOT, HTTP_PORT,
       HTTP_BIND_HOST, PRIMARY_NAME, PRIMARY_CONF_DIR, SECONDARY_NAME, SECONDARY_CONF_DIR, REPLICA_DIR,
@@ -81,7 +87,7 @@ public final class TandemKeys {
       SCHEDULER_TICK_MS, FENCE_LEASE_MS, FENCE_ALERT_MS, CUT_METHOD, CUT_ARM_TIMEOUT_MS, CUT_HDFS_TIMEOUT_MS,
       CUT_ZK_ROOT, CLOCK_PROBE_DIR, MAX_SKEW_MS, WATCH_INTERVAL_MS,
       WATCH_FAILURE_THRESHOLD, FAILOVER_AUTOMATIC, FAILOVER_AUTOMATIC_DELAY_S, GUARD_WAIT_MS, METRICS_COLLECTOR_URL, METRICS_INTERVAL_MS, POLICIES,
-      RPO_WARNING_FRACTION);
+      RPO_WARNING_FRACTION, USERS_CAPTURE, USERS_SYNC_ON_CUT, USERS_MAX_PATHS);
 
   /**
    * Writes {@code docs/tandem-default.xml} and the keys table of {@code docs/configuration.md}
