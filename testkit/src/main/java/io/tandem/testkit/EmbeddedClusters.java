@@ -40,6 +40,7 @@ public final class EmbeddedClusters implements AutoCloseable {
 
   private final int regionServers;
   private final AtomicBoolean started = new AtomicBoolean();
+  private boolean authorization;
   private HBaseTestingUtility primary;
   private HBaseTestingUtility secondary;
   private TestingServer controllerZk;
@@ -51,6 +52,20 @@ public final class EmbeddedClusters implements AutoCloseable {
       throw new IllegalArgumentException("regionServers must be >= 1, got " + regionServers);
     }
     this.regionServers = regionServers;
+  }
+
+  /**
+   * Turns HBase authorization on in both clusters (the AccessController on master, RegionServers
+   * and regions, as a secured production cluster runs it); call before {@link #start()}. This
+   * JVM's user stays superuser; test users ({@code User.createUserForTesting}) get only what is
+   * granted to them. HDFS permissions and ACLs are always on.
+   */
+  public EmbeddedClusters withAuthorization() {
+    if (started.get()) {
+      throw new IllegalStateException("withAuthorization() must come before start()");
+    }
+    this.authorization = true;
+    return this;
   }
 
   /**
@@ -120,10 +135,28 @@ public final class EmbeddedClusters implements AutoCloseable {
     // Tandem's own user, and this JVM's (the embedded controller and the tests' admin work run as it).
     conf.set("tandem.guard.bypass.users", GUARD_BYPASS_USER + "," + System.getProperty("user.name"));
     conf.setBoolean("dfs.permissions.enabled", true);
+    if (authorization) {
+      conf.setBoolean("hbase.security.authorization", true);
+      conf.set("hbase.coprocessor.master.classes", ACCESS_CONTROLLER);
+      conf.set("hbase.coprocessor.regionserver.classes", ACCESS_CONTROLLER);
+      // System region coprocessors: loaded before (and independent of) Tandem's user region ones.
+      conf.set("hbase.coprocessor.region.classes", ACCESS_CONTROLLER);
+      // Cell tags need HFile v3.
+      conf.setInt("hfile.format.version", 3);
+      // The mini cluster runs each RegionServer as "<user>.hfs.<n>" and the master as this JVM's user:
+      // all of them are the cluster's own (system) users and must pass each other's checks.
+      String me = System.getProperty("user.name");
+      StringBuilder supers = new StringBuilder(me);
+      for (int i = 0; i < regionServers; i++) {
+        supers.append(',').append(me).append(".hfs.").append(i);
+      }
+      conf.set("hbase.superuser", supers.toString());
+    }
     HBaseTestingUtility util = new HBaseTestingUtility(conf);
     return util;
   }
 
+  static final String ACCESS_CONTROLLER = "org.apache.hadoop.hbase.security.access.AccessController";
   static final String FENCE_OBSERVER = "io.tandem.hbase.TandemRegionObserver";
   static final String NAMENODE_PLUGIN = "io.tandem.hdfs.TandemNameNodePlugin";
   static final String GUARD_OBSERVER = "io.tandem.hbase.TandemGuardObserver";
@@ -150,6 +183,10 @@ public final class EmbeddedClusters implements AutoCloseable {
       util.getConfiguration().set("tandem.cut.zookeeper.quorum",
           "127.0.0.1:" + util.getZkCluster().getClientPort());
       util.startMiniCluster(regionServers);
+      if (authorization) {
+        // The AccessController creates hbase:acl as the master starts; grants fail until it is up.
+        util.waitTableAvailable(org.apache.hadoop.hbase.TableName.valueOf("hbase", "acl"), 60_000);
+      }
     } catch (Exception e) {
       throw new IllegalStateException("mini cluster failed to start", e);
     }

@@ -237,7 +237,7 @@ public final class UserSyncService {
       }
     }
     // A data set not live on the secondary (the usual case before a failover) gets one line, not one per path.
-    deferred.forEach((root, ds) -> out.add(new Difference(ds.get(0).kind(), root, ds.size() + " changes", "not live",
+    deferred.forEach((root, ds) -> out.add(new Difference(Kind.PATH_ATTRS, root, ds.size() + " changes", "not live",
         Fix.APPLY, Outcome.DEFERRED, null, null, "not live on " + secondary.name()
         + "; recorded with each cut, a restore applies it")));
     return out;
