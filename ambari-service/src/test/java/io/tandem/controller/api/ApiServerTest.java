@@ -38,6 +38,7 @@ class ApiServerTest {
     daemon = new ControllerDaemon(ctx);
     daemon.start();
     ControllerFixture.file(c.primary().getTestFileSystem(), "/data/apisvc/f", 2000, 3);
+    ControllerFixture.file(c.primary().getTestFileSystem(), "/data/apiusers/f", 100, 4);
   }
 
   @AfterAll
@@ -133,5 +134,31 @@ class ApiServerTest {
     assertEquals(404, call("POST", "/api/v1/backups/apibad/run", null).statusCode());
     assertEquals(404, call("GET", "/api/v1/nosuch", null).statusCode());
     assertEquals(400, call("POST", "/api/v1/health", null).statusCode());
+  }
+  @Test
+  void userSyncReportsDifferencesAndRefusesBadRequests() throws Exception {
+    String body = "{\"datasets\":[\"hdfs:/data/apiusers\"],\"schedules\":[\"every:1h\"],\"users\":[\"apiuser\"]}";
+    assertEquals(200, call("PUT", "/api/v1/policies/apiusers", body).statusCode());
+    try {
+      HttpResponse<String> dry = call("POST", "/api/v1/users/apiusers/sync?mode=reconcile&dryRun=true", null);
+      assertEquals(200, dry.statusCode(), dry.body());
+      Map<String, Object> report = json(dry.body());
+      assertEquals(true, report.get("dryRun"));
+      assertEquals("reconcile", report.get("mode"));
+      // The directory is not live on the secondary (no restore yet): reported, not applied.
+      List<?> diffs = (List<?>) report.get("differences");
+      assertTrue(diffs.stream().anyMatch(d -> "PATH_MISSING".equals(((Map<?, ?>) d).get("kind"))
+          && "/data/apiusers".equals(((Map<?, ?>) d).get("object"))), dry.body());
+
+      HttpResponse<String> badMode = call("POST", "/api/v1/users/apiusers/sync?mode=mirror", null);
+      assertEquals(400, badMode.statusCode());
+      assertTrue(((String) json(badMode.body()).get("error")).contains("mirror"), badMode.body());
+      assertEquals(400, call("POST", "/api/v1/users/apiusers/sync?dryRun=maybe", null).statusCode());
+      assertEquals(400, call("GET", "/api/v1/users/apiusers/sync", null).statusCode());
+      assertEquals(404, call("POST", "/api/v1/users/nosuchsvc/sync", null).statusCode());
+      assertEquals(404, call("POST", "/api/v1/users/apiusers", null).statusCode());
+    } finally {
+      call("DELETE", "/api/v1/policies/apiusers", null);
+    }
   }
 }
