@@ -52,6 +52,7 @@ public final class ControllerDaemon implements Closeable {
       });
   private final CountDownLatch closed = new CountDownLatch(1);
   private BackupScheduler scheduler;
+  private java.util.concurrent.ScheduledExecutorService userReconcile;
 
   public ControllerDaemon(ControllerContext ctx) throws IOException {
     this.ctx = ctx;
@@ -154,6 +155,16 @@ public final class ControllerDaemon implements Closeable {
     scheduler = new BackupScheduler(ctx.policies(), ctx.backups(), ctx.zk(),
         ctx.conf().get(TandemKeys.CONTROLLER_ZK_ROOT), ctx.clock(), ctx.conf().getLong(TandemKeys.SCHEDULER_TICK_MS));
     scheduler.start();
+    long reconcileEveryS = ctx.conf().getLong(TandemKeys.USERS_RECONCILE_INTERVAL_S);
+    if (reconcileEveryS > 0) {
+      userReconcile = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "tandem-users-reconcile");
+        t.setDaemon(true);
+        return t;
+      });
+      userReconcile.scheduleWithFixedDelay(this::reconcileUsers, reconcileEveryS, reconcileEveryS,
+          java.util.concurrent.TimeUnit.SECONDS);
+    }
   }
 
   private synchronized void onLostLeadership() {
@@ -161,6 +172,24 @@ public final class ControllerDaemon implements Closeable {
     if (scheduler != null) {
       scheduler.close();
       scheduler = null;
+    }
+    if (userReconcile != null) {
+      userReconcile.shutdownNow();
+      userReconcile = null;
+    }
+  }
+
+  /** The user data schedule of its own (tandem.users.reconcile.interval.s): catches drift on the secondary. */
+  private void reconcileUsers() {
+    for (io.tandem.core.policy.Policy p : ctx.policies().list()) {
+      try {
+        var r = ctx.users().sync(p.service(), io.tandem.controller.usersync.UserSyncService.Mode.RECONCILE, false, false);
+        if (!r.ok()) {
+          LOG.warn("scheduled user reconcile of {} left failures: {}", p.service(), r.outcomes());
+        }
+      } catch (Exception e) {
+        LOG.warn("scheduled user reconcile of {} failed: {}", p.service(), e.getMessage());
+      }
     }
   }
 

@@ -305,6 +305,31 @@ class UserSyncIT {
     assertTrue(badErr.toString().contains("user sync mode 'mirror' is not one of push, reconcile"), badErr.toString());
   }
 
+  @Test
+  @Order(6)
+  void theActiveControllerReconcilesOnItsOwnSchedule() throws Exception {
+    org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(PUBLIC_FILE);
+    FileSystem primaryFs = clusters.primary().getDFSCluster().getFileSystem();
+    FileSystem secondaryFs = clusters.secondary().getDFSCluster().getFileSystem();
+    // Drift made by hand on the secondary: the file becomes world-writable there.
+    secondaryFs.setPermission(file, new FsPermission((short) 0666));
+    conf.set(io.tandem.core.config.TandemKeys.USERS_RECONCILE_INTERVAL_S, "1");
+    try (ControllerContext daemonCtx = ControllerContext.open(conf);
+        io.tandem.controller.ControllerDaemon daemon = new io.tandem.controller.ControllerDaemon(daemonCtx)) {
+      daemon.start();
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (!secondaryFs.getFileStatus(file).getPermission().equals(primaryFs.getFileStatus(file).getPermission())
+          && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      assertEquals(primaryFs.getFileStatus(file).getPermission(), secondaryFs.getFileStatus(file).getPermission(),
+          "the scheduled reconcile put the primary's permission back");
+      assertTrue(daemon.isActive());
+    } finally {
+      conf.set(io.tandem.core.config.TandemKeys.USERS_RECONCILE_INTERVAL_S, "0");
+    }
+  }
+
   // ------------------------------------------------------------------ helpers
 
   private static Set<String> lines(UserSyncService.Report r) {

@@ -78,6 +78,8 @@ public final class TandemKeys {
       "Record the service's user data (HBase grants, HDFS owner/group/permission/ACL) with every cut, so a restore brings the permissions back with the data.");
   public static final ConfigKey USERS_SYNC_ON_CUT = new ConfigKey("tandem.users.sync.on-cut", "push",
       "After each complete cut, send the service's user data to the secondary: push (changes since the last push), reconcile (compare both clusters and fix) or none.");
+  public static final ConfigKey USERS_RECONCILE_INTERVAL_S = new ConfigKey("tandem.users.reconcile.interval.s", "0",
+      "Also reconcile every service's user data on this interval, in seconds, on the active controller (catches changes made by hand on the secondary); 0: only with cuts and on request.");
   public static final ConfigKey USERS_MAX_PATHS = new ConfigKey("tandem.users.max.paths", "1000000",
       "Most HDFS paths per service whose attributes a user sync or cut reads; beyond it the read fails with an error naming this key.");
 
@@ -87,7 +89,8 @@ public final class TandemKeys {
       SCHEDULER_TICK_MS, FENCE_LEASE_MS, FENCE_ALERT_MS, CUT_METHOD, CUT_ARM_TIMEOUT_MS, CUT_HDFS_TIMEOUT_MS,
       CUT_ZK_ROOT, CLOCK_PROBE_DIR, MAX_SKEW_MS, WATCH_INTERVAL_MS,
       WATCH_FAILURE_THRESHOLD, FAILOVER_AUTOMATIC, FAILOVER_AUTOMATIC_DELAY_S, GUARD_WAIT_MS, METRICS_COLLECTOR_URL, METRICS_INTERVAL_MS, POLICIES,
-      RPO_WARNING_FRACTION, USERS_CAPTURE, USERS_SYNC_ON_CUT, USERS_MAX_PATHS);
+      RPO_WARNING_FRACTION, USERS_CAPTURE, USERS_SYNC_ON_CUT, USERS_RECONCILE_INTERVAL_S,
+      USERS_MAX_PATHS);
 
   /**
    * Writes {@code docs/tandem-default.xml} and the keys table of {@code docs/configuration.md}
