@@ -20,6 +20,11 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.hbase.HBaseTestingUtility;
 import org.apache.hadoop.hbase.NamespaceDescriptor;
 import org.apache.hadoop.hbase.TableName;
+import org.apache.hadoop.fs.permission.AclEntry;
+import org.apache.hadoop.fs.permission.FsPermission;
+import org.apache.hadoop.hbase.security.access.GetUserPermissionsRequest;
+import org.apache.hadoop.hbase.security.access.Permission;
+import org.apache.hadoop.hbase.security.access.UserPermission;
 import org.apache.hadoop.hbase.client.Admin;
 import org.apache.hadoop.hbase.client.Put;
 import org.apache.hadoop.hbase.client.Table;
@@ -69,7 +74,8 @@ public final class EmbeddedDemo {
     long t0 = System.nanoTime();
     Files.createDirectories(work);
     say("Starting two in-process Hadoop clusters (primary, secondary: HDFS + HBase + ZooKeeper each) and the controller's ZooKeeper...");
-    try (EmbeddedClusters clusters = new EmbeddedClusters(1).start()) {
+    // Secured as production clusters are: HBase's AccessController on, HDFS permissions and ACLs on.
+    try (EmbeddedClusters clusters = new EmbeddedClusters(1).withAuthorization().start()) {
       say("  clusters up in %.1f s: primary %s, secondary %s", clusters.startMillis() / 1000.0,
           EmbeddedClusters.fsUri(clusters.primary()), EmbeddedClusters.fsUri(clusters.secondary()));
       Path site = writeSite(clusters, work);
@@ -92,10 +98,23 @@ public final class EmbeddedDemo {
       say("  billing: tables billing:orders (5000 rows), billing:invoices (2000 rows); dirs /data/billing/events (8 MB), /data/billing/ledger");
       say("  crm: table crm:contacts (1000 rows); dir /data/crm/exports");
 
+      say("Granting access on the primary (the user data that must follow billing)...");
+      try (Admin admin = p.getConnection().getAdmin()) {
+        admin.grant(new UserPermission("analyst", Permission.newBuilder(orders).withActions(Permission.Action.READ)
+            .build()), false);
+        admin.grant(new UserPermission("@finance", Permission.newBuilder("billing").withActions(Permission.Action.READ,
+            Permission.Action.WRITE).build()), false);
+      }
+      org.apache.hadoop.fs.Path ledger = new org.apache.hadoop.fs.Path("/data/billing/ledger");
+      pfs.setOwner(ledger, "billing", "finance");
+      pfs.setPermission(ledger, new FsPermission((short) 0750));
+      pfs.modifyAclEntries(ledger, AclEntry.parseAclSpec("group:auditors:r-x", true));
+      say("  HBase: analyst R on billing:orders, @finance RW on namespace billing; HDFS: /data/billing/ledger billing:finance 0750 + group:auditors:r-x");
+
       say("Creating policies with the CLI (tandem policy create)...");
       cli(site, "policy", "create", "--service", "billing", "--dataset", "hbase:billing:*",
           "--dataset", "hdfs:/data/billing/events", "--dataset", "hdfs:/data/billing/ledger",
-          "--schedule", "every:1h", "--mode", "push", "--retain", "3");
+          "--schedule", "every:1h", "--mode", "push", "--retain", "3", "--user", "analyst");
       cli(site, "policy", "create", "--service", "crm", "--dataset", "hbase:crm:contacts",
           "--dataset", "hdfs:/data/crm/exports", "--schedule", "cron:30 2 * * *", "--mode", "pull");
       say("  a bad policy is refused with a clear error:");
@@ -141,6 +160,7 @@ public final class EmbeddedDemo {
         say("  on the secondary now: billing:orders has %d rows (primary had 5200 at the cut), /data/billing/events has %d files (8 at the cut)",
             restoredOrders, files);
         ok &= restoredOrders == 5200 && files == 8;
+        ok &= usersFollow(site, p, s, orders);
 
         ok &= failoverAndBack(clusters, ctx, daemon, orders);
         daemon.close();
@@ -241,6 +261,36 @@ public final class EmbeddedDemo {
       say("    reason: %s", m.reason());
     }
     return m;
+  }
+
+  /** The restore brought billing's grants and ACLs; a revoke on the primary reaches the secondary with a sync. */
+  private static boolean usersFollow(Path site, HBaseTestingUtility p, HBaseTestingUtility s, TableName orders)
+      throws Exception {
+    org.apache.hadoop.fs.Path ledger = new org.apache.hadoop.fs.Path("/data/billing/ledger");
+    boolean ok;
+    try (Admin pa = p.getConnection().getAdmin(); Admin sa = s.getConnection().getAdmin()) {
+      List<String> pg = grants(pa, orders);
+      List<String> sg = grants(sa, orders);
+      var pAcl = p.getTestFileSystem().getAclStatus(ledger);
+      var sAcl = s.getTestFileSystem().getAclStatus(ledger);
+      say("  user data restored with it: billing:orders grants on the secondary %s (primary %s); /data/billing/ledger %s:%s %s on the secondary",
+          sg, pg, sAcl.getOwner(), sAcl.getGroup(), sAcl.getEntries());
+      ok = pg.equals(sg) && pAcl.getEntries().equals(sAcl.getEntries()) && pAcl.getOwner().equals(sAcl.getOwner());
+      say("Revoking analyst on the primary; the next sync carries it (tandem users sync)...");
+      pa.revoke(new UserPermission("analyst", Permission.newBuilder(orders).withActions(Permission.Action.READ).build()));
+      cli(site, "users", "sync", "--service", "billing", "--dry-run");
+      ok &= cli(site, "users", "sync", "--service", "billing") == 0;
+      List<String> after = grants(sa, orders);
+      say("  billing:orders grants on the secondary now: %s", after);
+      ok &= after.equals(grants(pa, orders)) && after.stream().noneMatch(g -> g.startsWith("analyst"));
+    }
+    return ok;
+  }
+
+  private static List<String> grants(Admin admin, TableName t) throws Exception {
+    return admin.getUserPermissions(GetUserPermissionsRequest.newBuilder(t).build()).stream()
+        .map(up -> up.getUser() + ":" + java.util.Arrays.toString(up.getPermission().getActions()))
+        .sorted().toList();
   }
 
   private static int cli(Path site, String... args) {

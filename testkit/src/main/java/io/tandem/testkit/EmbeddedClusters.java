@@ -143,11 +143,12 @@ public final class EmbeddedClusters implements AutoCloseable {
       conf.set("hbase.coprocessor.region.classes", ACCESS_CONTROLLER);
       // Cell tags need HFile v3.
       conf.setInt("hfile.format.version", 3);
-      // The mini cluster runs each RegionServer as "<user>.hfs.<n>" and the master as this JVM's user:
-      // all of them are the cluster's own (system) users and must pass each other's checks.
+      // The mini cluster runs each RegionServer as "<user>.hfs.<n>" (n grows as RegionServers are
+      // restarted) and the master as this JVM's user: all of them are the cluster's own (system)
+      // users, as "hbase" is in production, and must pass each other's checks.
       String me = System.getProperty("user.name");
       StringBuilder supers = new StringBuilder(me);
-      for (int i = 0; i < regionServers; i++) {
+      for (int i = 0; i < regionServers + 20; i++) {
         supers.append(',').append(me).append(".hfs.").append(i);
       }
       conf.set("hbase.superuser", supers.toString());

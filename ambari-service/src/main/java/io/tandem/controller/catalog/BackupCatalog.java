@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
@@ -23,7 +25,8 @@ import io.tandem.core.usersync.UserData;
 /**
  * The catalog of restore points, on the secondary's HDFS: {@code <dir>/<service>/<cutId>/manifest.json},
  * the cut's user data beside it ({@code users.json}), and what the last user push sent
- * ({@code <dir>/<service>/users-pushed.json}).
+ * ({@code <dir>/<service>/users-pushed.json}) and every principal it ever carried
+ * ({@code users-seen.json}).
  * It lives with the backups it describes, so it survives the primary and the controller.
  *
  * <p>Invariant: a manifest is replaced atomically (write a temp file, rename over), so a reader
@@ -120,6 +123,30 @@ public final class BackupCatalog {
   /** Forgets the last push, so the next one sends everything (after a restore replaced the secondary's state). */
   public void clearPushedUsers(String service) throws IOException {
     fs.delete(pushedFile(service), false);
+  }
+
+  /**
+   * Adds {@code principals} to those the primary's user data of the service has ever named and
+   * returns the whole set: a principal in it is the primary's even after all its grants were
+   * revoked there, so its revoke follows instead of it being taken for a secondary-only one.
+   */
+  public Set<String> addSeenPrincipals(String service, Set<String> principals) throws IOException {
+    Path file = new Path(new Path(root, service), "users-seen.json");
+    Set<String> seen = new TreeSet<>();
+    try (InputStream in = fs.open(file)) {
+      seen.addAll(Json.read(in.readAllBytes(), SeenPrincipals.class, "principals " + file).principals());
+    } catch (FileNotFoundException e) {
+      // first read of this service's user data
+    }
+    if (!seen.containsAll(principals)) {
+      seen.addAll(principals);
+      writeAtomically(file, Json.bytes(new SeenPrincipals(List.copyOf(seen))));
+    }
+    return seen;
+  }
+
+  /** What users-seen.json holds. */
+  public record SeenPrincipals(List<String> principals) {
   }
 
   private Path pushedFile(String service) {

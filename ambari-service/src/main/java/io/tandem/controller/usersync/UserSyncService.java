@@ -130,7 +130,8 @@ public final class UserSyncService {
       diffs = UserDataDiff.push(fromPrimary, last);
     } else {
       UserData there = read(secondary, policy, tables, dirs(policy), Map.of());
-      diffs = UserDataDiff.reconcile(fromPrimary, there, removeExtra);
+      Set<String> seen = catalog.addSeenPrincipals(policy.service(), fromPrimary.principals());
+      diffs = UserDataDiff.reconcile(fromPrimary, there, seen, removeExtra);
     }
     List<Difference> done = dryRun ? plan(diffs) : apply(diffs);
     Report report = report(policy.service(), mode.text(), dryRun, removeExtra, done);
@@ -147,7 +148,9 @@ public final class UserSyncService {
    * @param dirSnapshots directory to the cut's snapshot name
    */
   public UserData capture(Policy policy, List<String> tables, Map<String, String> dirSnapshots) throws IOException {
-    return read(primary, policy, tables, dirSnapshots.keySet(), dirSnapshots);
+    UserData d = read(primary, policy, tables, dirSnapshots.keySet(), dirSnapshots);
+    catalog.addSeenPrincipals(policy.service(), d.principals());
+    return d;
   }
 
   /**
@@ -163,7 +166,7 @@ public final class UserSyncService {
         .forEach(g -> namespaces.add(g.scope().substring("namespace=".length())));
     tables.forEach(t -> namespaces.add(TableName.valueOf(t).getNamespaceAsString()));
     UserData there = read(secondary, cut.service(), List.copyOf(namespaces), tables, dirs, Map.of(), List.of());
-    List<Difference> diffs = UserDataDiff.reconcile(recorded, there, true).stream()
+    List<Difference> diffs = UserDataDiff.reconcile(recorded, there, Set.of(), true).stream()
         .filter(d -> d.kind() != Kind.USER_GROUPS)
         .toList();
     List<Difference> done = dryRun ? plan(diffs) : apply(diffs);

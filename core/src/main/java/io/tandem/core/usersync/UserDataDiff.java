@@ -16,9 +16,10 @@ import io.tandem.core.usersync.Difference.Outcome;
  * Computes what must change on the secondary so that its user data matches the primary's.
  *
  * <p>Invariant: applying the differences never gives anyone more access on the secondary than
- * the primary gives them. A principal the primary names gets exactly the primary's grants and
- * ACL entries (missing ones added, wider ones narrowed, stale ones revoked). A principal the
- * primary never names (it exists only on the secondary) is reported and left alone, unless
+ * the primary gives them. A principal the primary names, or named before (a revoked user), gets
+ * exactly the primary's grants and ACL entries (missing ones added, wider ones narrowed, stale
+ * ones revoked). A principal the primary never named (it exists only on the secondary) is
+ * reported and left alone, unless
  * {@code removeExtra} is set: then its grants and ACL entries go too. Differences the sync cannot
  * fix (a path whose data is not there yet, a user's OS/LDAP groups) are reported only.
  */
@@ -31,12 +32,16 @@ public final class UserDataDiff {
   /**
    * Reconcile: {@code secondary} is what the secondary holds now.
    *
-   * @param removeExtra also revoke grants and ACL entries of principals only the secondary names
+   * @param seenOnPrimary principals the primary's user data of this service named at some earlier
+   *                      time (a revoked user is still the primary's, not "only on the secondary")
+   * @param removeExtra   also revoke grants and ACL entries of principals only the secondary names
    */
-  public static List<Difference> reconcile(UserData primary, UserData secondary, boolean removeExtra) {
+  public static List<Difference> reconcile(UserData primary, UserData secondary, Set<String> seenOnPrimary,
+      boolean removeExtra) {
     Objects.requireNonNull(primary, "primary");
     Objects.requireNonNull(secondary, "secondary");
-    Set<String> known = primary.principals();
+    Set<String> known = new TreeSet<>(primary.principals());
+    known.addAll(seenOnPrimary);
     List<Difference> out = new ArrayList<>();
     grants(primary, secondary, known, removeExtra, out);
     Map<String, PathAttrs> dst = byPath(secondary.paths());

@@ -44,7 +44,7 @@ class UserDataDiffTest {
   @Test
   void identicalDataHasNoDifferences() {
     UserData a = data(List.of(new Grant("alice", T, "R")), List.of(dir("", "alice", "0750", "user:carol:r-x")));
-    assertEquals(List.of(), UserDataDiff.reconcile(a, a, false));
+    assertEquals(List.of(), UserDataDiff.reconcile(a, a, Set.of(), false));
     assertEquals(List.of(), UserDataDiff.push(a, a));
   }
 
@@ -54,7 +54,7 @@ class UserDataDiffTest {
         List.of(dir("", "alice", "0750", "user:carol:r-x"), dir("x", "alice", "0640")));
     UserData s = data(List.of(new Grant("alice", T, "RW"), new Grant("bob", NS, "R"), new Grant("bob", T, "RW")),
         List.of(dir("", "bob", "0755"), dir("x", "alice", "0640", "user:bob:rw-")));
-    Set<String> got = lines(UserDataDiff.reconcile(p, s, false));
+    Set<String> got = lines(UserDataDiff.reconcile(p, s, Set.of(), false));
     assertEquals(Set.of(
         "GRANT APPLY table=ledger:entries alice R|RW",
         "GRANT APPLY namespace=ledger @auditors R|-",
@@ -70,10 +70,10 @@ class UserDataDiffTest {
     UserData p = data(List.of(new Grant("alice", T, "R")), List.of(dir("", "alice", "0750")));
     UserData s = data(List.of(new Grant("alice", T, "R"), new Grant("eve", T, "RW")),
         List.of(dir("", "alice", "0750", "user:eve:rwx")));
-    List<Difference> kept = UserDataDiff.reconcile(p, s, false);
+    List<Difference> kept = UserDataDiff.reconcile(p, s, Set.of(), false);
     assertEquals(Set.of("EXTRA_GRANT REPORT table=ledger:entries eve -|RW", "EXTRA_ACL REPORT /ledger -|user:eve:rwx"),
         lines(kept));
-    List<Difference> removed = UserDataDiff.reconcile(p, s, true);
+    List<Difference> removed = UserDataDiff.reconcile(p, s, Set.of(), true);
     assertEquals(Set.of("EXTRA_GRANT REVOKE table=ledger:entries eve -|RW", "ACL APPLY /ledger -|user:eve:rwx"),
         lines(removed));
     Difference acl = removed.stream().filter(d -> d.kind() == Kind.ACL).findFirst().orElseThrow();
@@ -81,10 +81,20 @@ class UserDataDiffTest {
   }
 
   @Test
+  void aPrincipalRevokedOnThePrimaryIsRevokedNotReportedAsExtra() {
+    UserData p = data(List.of(new Grant("alice", T, "R")), List.of());
+    UserData s = data(List.of(new Grant("alice", T, "R"), new Grant("analyst", T, "R")), List.of());
+    assertEquals(Set.of("EXTRA_GRANT REPORT table=ledger:entries analyst -|R"),
+        lines(UserDataDiff.reconcile(p, s, Set.of(), false)), "never seen on the primary: only on the secondary");
+    assertEquals(Set.of("GRANT REVOKE table=ledger:entries analyst -|R"),
+        lines(UserDataDiff.reconcile(p, s, Set.of("analyst"), false)), "seen on the primary before: its revoke follows");
+  }
+
+  @Test
   void applyingReconcileNeverGivesMoreThanThePrimary() {
     UserData p = data(List.of(new Grant("alice", T, "R"), new Grant("bob", T, "W")), List.of());
     UserData s = data(List.of(new Grant("alice", T, "RWXCA"), new Grant("bob", T, "R")), List.of());
-    for (Difference d : UserDataDiff.reconcile(p, s, false)) {
+    for (Difference d : UserDataDiff.reconcile(p, s, Set.of(), false)) {
       if (d.fix() == Fix.APPLY) {
         Grant src = p.grants().stream().filter(g -> g.key().equals(d.grant().key())).findFirst().orElseThrow();
         assertTrue(Grant.covers(src.actions(), d.grant().actions()), d.text());
@@ -96,16 +106,16 @@ class UserDataDiffTest {
   void pathsAndRootsMissingOnTheSecondaryAreReportedNotApplied() {
     UserData p = data(List.of(), List.of(dir("", "alice", "0750"), dir("new", "alice", "0750")));
     UserData s = data(List.of(), List.of(dir("", "alice", "0750")));
-    assertEquals(Set.of("PATH_MISSING REPORT /ledger/new present|absent"), lines(UserDataDiff.reconcile(p, s, false)));
+    assertEquals(Set.of("PATH_MISSING REPORT /ledger/new present|absent"), lines(UserDataDiff.reconcile(p, s, Set.of(), false)));
     UserData gone = new UserData("ledger", "c", Instant.EPOCH, Map.of(), List.of(), List.of(), List.of("/ledger"));
-    assertEquals(Set.of("PATH_MISSING REPORT /ledger present|absent"), lines(UserDataDiff.reconcile(p, gone, false)));
+    assertEquals(Set.of("PATH_MISSING REPORT /ledger present|absent"), lines(UserDataDiff.reconcile(p, gone, Set.of(), false)));
   }
 
   @Test
   void declaredUsersWithOtherGroupsAreReported() {
     UserData p = new UserData("ledger", "a", null, Map.of("alice", List.of("ledger", "auditors")), List.of(), List.of(), List.of());
     UserData s = new UserData("ledger", "b", null, Map.of("alice", List.of("ledger")), List.of(), List.of(), List.of());
-    assertEquals(Set.of("USER_GROUPS REPORT user alice auditors,ledger|ledger"), lines(UserDataDiff.reconcile(p, s, false)));
+    assertEquals(Set.of("USER_GROUPS REPORT user alice auditors,ledger|ledger"), lines(UserDataDiff.reconcile(p, s, Set.of(), false)));
   }
 
   @Test
