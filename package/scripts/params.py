@@ -90,6 +90,8 @@ local_controller_url = "http://{0}:{1}".format(local_api_host, http_port)
 controller_urls = ([local_controller_url] if hostname in controller_hosts else []) + \
   ["http://{0}:{1}".format(h, http_port) for h in controller_hosts if h != hostname]
 api_timeout_s = 30.0
+# A reload may wait for another controller applying the same policies (60 s at most).
+reload_timeout_s = 90.0
 start_timeout_s = 120
 stop_timeout_s = 60
 poll_interval_s = 2.0

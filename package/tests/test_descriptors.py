@@ -235,6 +235,26 @@ class ConfigurationSchema(unittest.TestCase):
       self.assertIn(key, env)
 
 
+class RefreshCommands(unittest.TestCase):
+  """<supported-refresh-commands> (state/PropertyInfo, RefreshCommand): when every changed property
+  names a command for a component, ConfigHelper offers "Refresh configs" instead of a restart and
+  the agent's Script.reconfigure runs save_configs, then that command as a method of the script."""
+
+  def test_refreshable_properties_name_a_real_component_and_method(self):
+    import tandem_controller
+    refreshable = {}
+    for path in config_files():
+      for prop in ET.parse(path).getroot().findall("property"):
+        for command in prop.findall("supported-refresh-commands/refresh-command"):
+          self.assertEqual({"componentName", "command"}, set(command.attrib))
+          self.assertEqual("TANDEM_CONTROLLER", command.get("componentName"))
+          self.assertTrue(callable(getattr(tandem_controller.TandemController, command.get("command"), None)))
+          refreshable[prop.findtext("name")] = command.get("command")
+    # Only what the running controller really re-reads (ControllerDaemon.RELOADABLE).
+    self.assertEqual({"tandem.policies": "reload_configs", "tandem.policies.delete.missing": "reload_configs"},
+                     refreshable)
+
+
 class Metainfo(unittest.TestCase):
   SERVICE_CHILDREN = {"name", "displayName", "comment", "version", "components", "commandScript", "requiredServices",
                       "configuration-dependencies", "osSpecifics", "themes", "quickLinksConfigurations", "extends",

@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import io.tandem.controller.ControllerContext;
 import io.tandem.controller.backup.BackupService;
 import io.tandem.controller.identity.IdentityService;
+import io.tandem.controller.policy.DeclaredPolicies;
 import io.tandem.controller.status.HealthProbe;
 import io.tandem.controller.status.StatusReport;
 import io.tandem.core.error.TandemException;
@@ -42,6 +43,7 @@ public final class ApiServer implements Closeable {
   private final HealthProbe health;
   private final IdentityService identity;
   private final BooleanSupplier active;
+  private final java.util.function.Supplier<DeclaredPolicies.Report> reload;
   private final Instant startedAt;
   private final HttpServer server;
   private final ExecutorService cuts = Executors.newCachedThreadPool(r -> {
@@ -50,12 +52,14 @@ public final class ApiServer implements Closeable {
     return t;
   });
 
+  /** @param reload re-reads tandem-site.xml and applies its declared policies ({@code POST /api/v1/config/reload}) */
   public ApiServer(ControllerContext ctx, HealthProbe health, IdentityService identity, BooleanSupplier active,
-      String bindHost, int port) throws IOException {
+      java.util.function.Supplier<DeclaredPolicies.Report> reload, String bindHost, int port) throws IOException {
     this.ctx = ctx;
     this.health = health;
     this.identity = identity;
     this.active = active;
+    this.reload = reload;
     this.startedAt = ctx.clock().instant();
     this.server = HttpServer.create(new InetSocketAddress(bindHost, port), 64);
     server.createContext("/api/v1/", this::handle);
@@ -86,6 +90,8 @@ public final class ApiServer implements Closeable {
       Object body = route(method, p, ex);
       if (body instanceof Accepted a) {
         send(ex, 202, a.body());
+      } else if (body instanceof Refused r) {
+        send(ex, 400, r.body());
       } else {
         send(ex, 200, body);
       }
@@ -98,6 +104,10 @@ public final class ApiServer implements Closeable {
   }
 
   private record Accepted(Object body) {
+  }
+
+  /** A 400 whose body carries more than the error line (a rejected reload's report). */
+  private record Refused(Object body) {
   }
 
   /** Body of {@code POST /api/v1/identity/switch}. */
@@ -180,6 +190,22 @@ public final class ApiServer implements Closeable {
           }
           return identity.switchTo(req.to(), Boolean.TRUE.equals(req.confirm()), Boolean.TRUE.equals(req.dryRun()),
               req.expectedEpoch());
+        }
+        throw TandemException.notFound("no such endpoint " + String.join("/", p));
+      }
+      case "config" -> {
+        if (p.length == 5 && "reload".equals(p[4])) {
+          requireMethod(method, "POST");
+          // The request carries nothing: the controller re-reads the file its own user owns,
+          // so a caller can make it apply only what the admin already wrote there.
+          DeclaredPolicies.Report r = reload.get();
+          if (r.applied()) {
+            return r;
+          }
+          Map<String, Object> refused = new LinkedHashMap<>();
+          refused.put("error", r.summary());
+          refused.putAll(Json.MAPPER.convertValue(r, new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() { }));
+          return new Refused(refused);
         }
         throw TandemException.notFound("no such endpoint " + String.join("/", p));
       }
