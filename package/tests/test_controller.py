@@ -159,11 +159,15 @@ class Configure(ControllerTestCase):
     env = self.run_cmd("configure", self.config({"tandem-env/tandem_local_cluster": "none"}))
     self.assertEqual(["tandem-site.xml"], [r.name for r in env.of_type("XmlConfig")])
 
-  def test_kerberos_identity_goes_to_tandem_env(self):
+  def test_kerberos_identity_goes_to_tandem_site_and_env(self):
     env = self.run_cmd("configure", self.config({
       "cluster-env/security_enabled": "true",
-      "tandem-env/tandem_principal_name": "tandem/_HOST@EXAMPLE.COM",
-      "tandem-env/tandem_keytab": "/etc/security/keytabs/tandem.service.keytab"}))
+      "tandem-site/tandem.kerberos.principal": "tandem/_HOST@EXAMPLE.COM",
+      "tandem-site/tandem.kerberos.keytab": "/etc/security/keytabs/tandem.service.keytab"}))
+    site = by_name(env, "XmlConfig", "tandem-site.xml")
+    # The controller resolves _HOST itself (SecurityUtil), as Hadoop daemons do.
+    self.assertEqual("tandem/_HOST@EXAMPLE.COM", site["configurations"]["tandem.kerberos.principal"])
+    self.assertEqual("/etc/security/keytabs/tandem.service.keytab", site["configurations"]["tandem.kerberos.keytab"])
     tandem_env = by_name(env, "File", "/etc/tandem/conf/tandem-env.sh").text
     self.assertIn('export TANDEM_KERBEROS_PRINCIPAL="tandem/ctl1.example.com@EXAMPLE.COM"', tandem_env)
     self.assertIn('export TANDEM_KERBEROS_KEYTAB="/etc/security/keytabs/tandem.service.keytab"', tandem_env)

@@ -637,6 +637,20 @@ class Kerberos(unittest.TestCase):
             self.assertIn(variable[1], properties[variable[0]])
 
 
+  def test_the_controller_identity_fills_the_keys_the_controller_logs_in_with(self):
+    descriptor = read_json(METAINFO, "kerberos.json")
+    controller = [c for c in descriptor["services"][0]["components"] if c["name"] == "TANDEM_CONTROLLER"][0]
+    own = [i for i in controller["identities"] if "principal" in i]
+    self.assertEqual(1, len(own))
+    self.assertEqual("tandem-site/tandem.kerberos.principal", own[0]["principal"]["configuration"])
+    self.assertEqual("tandem-site/tandem.kerberos.keytab", own[0]["keytab"]["configuration"])
+    self.assertIn("/_HOST@", own[0]["principal"]["value"])
+    # The controller's keys (docs/tandem-default.xml is generated from TandemKeys).
+    generated = ET.parse(os.path.join(harness.REPO_ROOT, "docs", "tandem-default.xml")).getroot()
+    keys = set(p.findtext("name") for p in generated.findall("property"))
+    self.assertLessEqual({"tandem.kerberos.principal", "tandem.kerberos.keytab"}, keys)
+
+
 class QuickLinks(unittest.TestCase):
 
   def test_links(self):

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.tandem.controller.ControllerContext;
 import io.tandem.controller.ControllerDaemon;
 import io.tandem.controller.TandemConf;
+import io.tandem.controller.security.KerberosLogin;
 import io.tandem.controller.identity.IdentityService;
 import io.tandem.controller.identity.SwitchReport;
 import io.tandem.controller.restore.RestoreService;
@@ -57,7 +58,9 @@ public final class TandemCli {
   }
 
   ControllerContext open() throws IOException {
-    return ControllerContext.open(tandemConf());
+    TandemConf c = tandemConf();
+    KerberosLogin.useTicketCacheIfSecure(c);
+    return ControllerContext.open(c);
   }
 
   public static void main(String[] args) {
@@ -394,10 +397,14 @@ public final class TandemCli {
 
       @Override
       public Integer call() throws Exception {
-        ControllerContext ctx = parent.root.open();
+        TandemConf conf = parent.root.tandemConf();
+        // Before any cluster is touched: Hadoop and HBase clients pick up the login user.
+        java.util.Optional<KerberosLogin> kerberos = KerberosLogin.loginIfSecure(conf);
+        ControllerContext ctx = ControllerContext.open(conf);
         ControllerDaemon daemon = new ControllerDaemon(ctx);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
           try {
+            kerberos.ifPresent(KerberosLogin::close);
             daemon.close();
             ctx.close();
           } catch (IOException e) {
