@@ -64,6 +64,11 @@ class ConfigReloadTest {
         .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  private static int cli(String... args) {
+    java.io.PrintWriter err = new java.io.PrintWriter(System.err, true);
+    return io.tandem.controller.cli.TandemCli.run(args, new java.io.PrintWriter(System.out, true), err);
+  }
+
   private static Map<String, Object> json(String s) throws Exception {
     return Json.MAPPER.readValue(s, new TypeReference<Map<String, Object>>() { });
   }
@@ -116,7 +121,8 @@ class ConfigReloadTest {
     System.out.println("[figure] config reload with one created and one updated policy: " + reloadMs
         + " ms over HTTP (controller's own count " + report.get("tookMs") + " ms)");
 
-    // 2. Same file again: nothing to do.
+    // 2. Same file again, from the CLI and over HTTP: nothing to do.
+    assertEquals(0, cli("config", "reload", "--url", "http://127.0.0.1:" + daemon.port()));
     HttpResponse<String> again = reload();
     assertEquals(200, again.statusCode(), again.body());
     assertEquals(List.of("rla", "rlb"), json(again.body()).get("unchanged"));
@@ -148,6 +154,8 @@ class ConfigReloadTest {
     assertEquals(List.of(), refused.get("updated"));
     assertEquals(List.of(), refused.get("deleted"));
     assertEquals(before, ctx.policies().list(), "nothing half-applied");
+    assertEquals(2, cli("config", "reload", "--url", "http://127.0.0.1:" + daemon.port()), "the CLI's invalid-input exit code");
+    assertEquals(5, cli("config", "reload", "--url", "http://127.0.0.1:1"), "nothing listens there");
     assertFalse(ctx.policies().list().stream().anyMatch(p -> p.service().startsWith("rlbad")));
 
     // 5. Deleting what is not declared, when asked to explicitly.
