@@ -2,8 +2,12 @@ package io.tandem.controller;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CountDownLatch;
 
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
@@ -21,6 +25,7 @@ import io.tandem.controller.status.MetricsPublisher;
 import io.tandem.core.identity.IdentityRecord;
 import io.tandem.controller.schedule.BackupScheduler;
 import io.tandem.controller.status.HealthProbe;
+import io.tandem.core.config.ConfigKey;
 import io.tandem.core.config.TandemKeys;
 import io.tandem.core.error.TandemException;
 import io.tandem.controller.policy.DeclaredPolicies;
@@ -187,20 +192,20 @@ public final class ControllerDaemon implements Closeable {
    */
   public DeclaredPolicies.Report reloadConfig() {
     long t0 = System.nanoTime();
-    java.nio.file.Path source = ctx.conf().source();
+    Path source = ctx.conf().source();
     if (source == null) {
       throw TandemException.invalid("this controller was not started from a tandem-site.xml file: nothing to re-read");
     }
     TandemConf fresh = TandemConf.load(source);
-    List<String> restartNeeded = new java.util.ArrayList<>();
-    for (io.tandem.core.config.ConfigKey k : TandemKeys.ALL) {
+    List<String> restartNeeded = new ArrayList<>();
+    for (ConfigKey k : TandemKeys.ALL) {
       if (!RELOADABLE.contains(k) && !ctx.conf().get(k).equals(fresh.get(k))) {
         restartNeeded.add(k.name());
       }
     }
     DeclaredPolicies.Report r = applyDeclared(fresh);
     if (r.applied()) {
-      for (io.tandem.core.config.ConfigKey k : RELOADABLE) {
+      for (ConfigKey k : RELOADABLE) {
         ctx.conf().set(k, fresh.get(k));
       }
     }
@@ -217,8 +222,7 @@ public final class ControllerDaemon implements Closeable {
   }
 
   /** The keys a reload applies; every other key needs a restart. */
-  private static final java.util.Set<io.tandem.core.config.ConfigKey> RELOADABLE =
-      java.util.Set.of(TandemKeys.POLICIES, TandemKeys.POLICIES_DELETE_MISSING);
+  private static final Set<ConfigKey> RELOADABLE = Set.of(TandemKeys.POLICIES, TandemKeys.POLICIES_DELETE_MISSING);
 
   /** Two controllers refreshed at once apply the same set one after the other, not racing. */
   private DeclaredPolicies.Report applyDeclared(TandemConf conf) {
@@ -226,7 +230,7 @@ public final class ControllerDaemon implements Closeable {
     boolean deleteMissing = conf.getBoolean(TandemKeys.POLICIES_DELETE_MISSING);
     InterProcessMutex lock = new InterProcessMutex(ctx.zk(), ctx.identity().layout().root() + "/locks/declared-policies");
     try {
-      if (!lock.acquire(60, java.util.concurrent.TimeUnit.SECONDS)) {
+      if (!lock.acquire(60, TimeUnit.SECONDS)) {
         throw TandemException.conflict("another controller has been applying declared policies for 60 s: retry");
       }
     } catch (TandemException e) {

@@ -1,11 +1,14 @@
 package io.tandem.controller.policy;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import io.tandem.core.error.PolicyInvalidException;
 import io.tandem.core.error.TandemException;
@@ -91,14 +94,14 @@ public final class PolicyService {
    * CONFLICT (callers hold a lock across controllers, see ControllerDaemon#reloadConfig).
    */
   public DeclaredPolicies.Report applyDeclared(List<DeclaredPolicies.Entry> declared, boolean deleteMissing) {
-    java.time.Instant now = clock.instant();
+    Instant now = clock.instant();
     Map<String, PolicyStore.Versioned> stored = new LinkedHashMap<>();
     for (PolicySpec s : store.list()) {
       store.get(s.service()).ifPresent(v -> stored.put(s.service(), v));
     }
     List<DeclaredPolicies.Rejection> rejected = new ArrayList<>();
     Map<String, Policy> valid = new LinkedHashMap<>();
-    java.util.Set<String> named = new java.util.HashSet<>();
+    Set<String> named = new HashSet<>();
     for (DeclaredPolicies.Entry e : declared) {
       if (!named.add(e.name())) {
         rejected.add(new DeclaredPolicies.Rejection(e.name(), "policy " + e.name() + " is declared more than once"));
