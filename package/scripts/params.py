@@ -39,8 +39,6 @@ tandem_pid_file = status_params.tandem_pid_file
 tandem_heapsize = str(tandem_env["tandem_heapsize"]).strip().rstrip("mM")
 tandem_env_content = tandem_env["content"]
 tandem_local_cluster = tandem_env.get("tandem_local_cluster", "secondary")
-tandem_principal_name = (tandem_env.get("tandem_principal_name") or "").replace("_HOST", hostname.lower())
-tandem_keytab = tandem_env.get("tandem_keytab") or ""
 
 # tandem-log4j
 tandem_log4j = configurations["tandem-log4j"]
@@ -58,6 +56,10 @@ primary_conf_dir = tandem_site["tandem.primary.conf.dir"]
 secondary_conf_dir = tandem_site["tandem.secondary.conf.dir"]
 http_port = int(tandem_site["tandem.controller.http.port"])
 bind_host = (tandem_site.get("tandem.controller.http.bind-host") or "0.0.0.0").strip()
+# Kerberos: kerberos.json makes Ambari fill these two; the controller logs in with them itself
+# (tandem-env.sh also exports them, with _HOST resolved, for kinit before using the CLI).
+tandem_principal_name = (tandem_site.get("tandem.kerberos.principal") or "").replace("_HOST", hostname.lower())
+tandem_keytab = tandem_site.get("tandem.kerberos.keytab") or ""
 
 # Where things go on the host
 tandem_home = "/usr/lib/tandem"
@@ -90,6 +92,8 @@ local_controller_url = "http://{0}:{1}".format(local_api_host, http_port)
 controller_urls = ([local_controller_url] if hostname in controller_hosts else []) + \
   ["http://{0}:{1}".format(h, http_port) for h in controller_hosts if h != hostname]
 api_timeout_s = 30.0
+# A reload may wait for another controller applying the same policies (60 s at most).
+reload_timeout_s = 90.0
 start_timeout_s = 120
 stop_timeout_s = 60
 poll_interval_s = 2.0

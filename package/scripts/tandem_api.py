@@ -21,6 +21,7 @@ except ImportError:  # Python 2.7
 HEALTH = "/api/v1/health"
 STATUS = "/api/v1/status"
 POLICIES = "/api/v1/policies"
+CONFIG_RELOAD = "/api/v1/config/reload"
 TERMINAL_CUT_STATES = ("COMPLETE", "FAILED", "ABORTED")
 
 
@@ -118,3 +119,15 @@ def cut(base_url, service, cut_id, timeout=10.0):
   if not isinstance(manifest, dict) or "state" not in manifest:
     raise ControllerError("the manifest of cut {0} of {1} has no state: {2!r}".format(cut_id, service, manifest))
   return manifest
+
+
+def reload_config(base_url, timeout=90.0):
+  """Makes that controller re-read its tandem-site.xml and apply the declared policies; returns its report.
+
+  A set with an invalid policy is refused as a whole (HTTP 400) and raises ControllerError whose
+  message names every rejected policy and why.
+  """
+  report = call(base_url, "POST", CONFIG_RELOAD, timeout=timeout)[1]
+  if not isinstance(report, dict):
+    raise ControllerError("POST {0}{1} did not return a reload report: {2!r}".format(base_url, CONFIG_RELOAD, report))
+  return report

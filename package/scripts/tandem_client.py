@@ -25,6 +25,12 @@ class TandemClient(Script):
     setup_tandem.write_tandem_config()
     setup_tandem.link_plugin_jars(env)
 
+  def save_configs(self, env):
+    """RECONFIGURE ("Refresh configs") of a client: rewrite /etc/tandem/conf, nothing to reload."""
+    import params
+    env.set_params(params)
+    setup_tandem.write_tandem_config()
+
   def status(self, env):
     raise ClientComponentHasNoStatus()
 

@@ -6,6 +6,8 @@ records its PID and waits until its REST API answers; stop sends SIGTERM, then S
 stop_timeout_s. The custom commands SWITCH_IDENTITY and RUN_BACKUP_NOW are thin calls to the
 active controller's REST API; their parameters come from the request's "parameters"
 (e.g. {"RequestInfo": {"command": "SWITCH_IDENTITY", "parameters": {"confirm": "true"}}}).
+Refresh configs (RECONFIGURE) rewrites the configuration (save_configs) and, for the policy
+properties, has the running controller re-read it (reload_configs).
 """
 import json
 import os
@@ -103,6 +105,42 @@ class TandemController(Script):
               create_parents=True, cd_access="a")
     setup_tandem.write_tandem_config()
     setup_tandem.write_cluster_client_configs()
+
+  def save_configs(self, env):
+    """First half of RECONFIGURE ("Refresh configs"): rewrite /etc/tandem/conf; the process keeps running."""
+    import params
+    env.set_params(params)
+    setup_tandem.write_tandem_config()
+
+  def reload_configs(self, env):
+    """Second half of RECONFIGURE: the running controller re-reads tandem-site.xml and applies tandem.policies.
+
+    Ambari sends it (commandParams/reconfigureAction) when only properties that declare
+    reload_configs for TANDEM_CONTROLLER changed (tandem.policies, tandem.policies.delete.missing);
+    any other change asks for a restart. A stopped controller applies the file when it starts.
+    """
+    import params
+    env.set_params(params)
+    if not process_alive(read_pid(params.tandem_pid_file)):
+      Logger.info("the Tandem controller is not running on this host; it applies {0}/tandem-site.xml when it "
+                  "starts".format(params.tandem_conf_dir))
+      return
+    Logger.info("POST {0}{1}".format(params.local_controller_url, tandem_api.CONFIG_RELOAD))
+    try:
+      report = tandem_api.reload_config(params.local_controller_url, params.reload_timeout_s)
+    except tandem_api.ControllerError as error:
+      raise Fail("the Tandem controller did not apply the new configuration: {0}".format(error))
+    Logger.info("declared policies applied from {0} in {1} ms: created {2}, updated {3}, unchanged {4}, deleted {5}, "
+                "kept (not declared) {6}".format(report.get("source"), report.get("tookMs"), report.get("created"),
+                                                  report.get("updated"), report.get("unchanged"),
+                                                  report.get("deleted"), report.get("kept")))
+    if report.get("kept"):
+      Logger.info("policies {0} are not in tandem.policies and were kept; set tandem.policies.delete.missing=true "
+                  "to delete them on refresh".format(report.get("kept")))
+    if report.get("restartNeeded"):
+      Logger.warning("{0} changed but take effect only after a restart of the Tandem controller".format(
+        ", ".join(report["restartNeeded"])))
+    self.put_structured_out({"tandem_reload": report})
 
   def start(self, env, upgrade_type=None):
     import params

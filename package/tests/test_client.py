@@ -81,6 +81,11 @@ class ClientCommands(unittest.TestCase):
     self.assertIn("/etc/tandem/conf/tandem-env.sh", names)
     self.assertIn("/etc/tandem/conf/log4j.properties", names)
 
+  def test_refresh_configs_rewrites_the_cli_config_only(self):
+    env = self.run_cmd("reconfigure")
+    self.assertEqual(["tandem-site.xml"], [r.name for r in env.of_type("XmlConfig")])
+    self.assertEqual([], env.of_type("Link"))
+
   def test_status(self):
     with self.assertRaises(ClientComponentHasNoStatus):
       self.run_cmd("status")

@@ -159,11 +159,15 @@ class Configure(ControllerTestCase):
     env = self.run_cmd("configure", self.config({"tandem-env/tandem_local_cluster": "none"}))
     self.assertEqual(["tandem-site.xml"], [r.name for r in env.of_type("XmlConfig")])
 
-  def test_kerberos_identity_goes_to_tandem_env(self):
+  def test_kerberos_identity_goes_to_tandem_site_and_env(self):
     env = self.run_cmd("configure", self.config({
       "cluster-env/security_enabled": "true",
-      "tandem-env/tandem_principal_name": "tandem/_HOST@EXAMPLE.COM",
-      "tandem-env/tandem_keytab": "/etc/security/keytabs/tandem.service.keytab"}))
+      "tandem-site/tandem.kerberos.principal": "tandem/_HOST@EXAMPLE.COM",
+      "tandem-site/tandem.kerberos.keytab": "/etc/security/keytabs/tandem.service.keytab"}))
+    site = by_name(env, "XmlConfig", "tandem-site.xml")
+    # The controller resolves _HOST itself (SecurityUtil), as Hadoop daemons do.
+    self.assertEqual("tandem/_HOST@EXAMPLE.COM", site["configurations"]["tandem.kerberos.principal"])
+    self.assertEqual("/etc/security/keytabs/tandem.service.keytab", site["configurations"]["tandem.kerberos.keytab"])
     tandem_env = by_name(env, "File", "/etc/tandem/conf/tandem-env.sh").text
     self.assertIn('export TANDEM_KERBEROS_PRINCIPAL="tandem/ctl1.example.com@EXAMPLE.COM"', tandem_env)
     self.assertIn('export TANDEM_KERBEROS_KEYTAB="/etc/security/keytabs/tandem.service.keytab"', tandem_env)
@@ -412,12 +416,80 @@ class RunBackupNow(ControllerTestCase):
     self.assertIn("returned no cutId", str(caught.exception))
 
 
+class Reconfigure(ControllerTestCase):
+  """RECONFIGURE ("Refresh configs"): save_configs, then reload_configs when the server names it."""
+
+  REPORT = {"source": "/etc/tandem/conf/tandem-site.xml", "created": ["billing"], "updated": ["ads"],
+            "unchanged": [], "deleted": [], "kept": ["adhoc"], "rejected": [], "restartNeeded": [], "tookMs": 41}
+
+  def reconfigure(self, action="reload_configs", overrides=None):
+    values = {"tandem-site/tandem.policies": '[{"service": "billing", "datasets": ["hdfs:/b"], "schedules": ["every:1h"]}]'}
+    values.update(overrides or {})
+    if action is not None:
+      values["/commandParams/reconfigureAction"] = action
+    return self.run_cmd("reconfigure", self.config(values))
+
+  def test_rewrites_tandem_site_and_asks_the_running_controller_to_reload(self):
+    self.write_pid(os.getpid())
+    self.controller.on("POST", "/api/v1/config/reload", self.REPORT)
+    env = self.reconfigure()
+    site = by_name(env, "XmlConfig", "tandem-site.xml")
+    self.assertIn('"service": "billing"', site["configurations"]["tandem.policies"])
+    self.assertEqual([("POST", "/api/v1/config/reload", None)], self.controller.requests)
+    self.assertEqual(self.REPORT, Script.structuredOut["tandem_reload"])
+    self.assertEqual([], env.of_type("Execute"), "no restart: the process is left running")
+    self.assertTrue(any("created ['billing'], updated ['ads']" in m for m in Logger.messages("INFO")),
+                    Logger.messages("INFO"))
+    self.assertTrue(any("['adhoc'] are not in tandem.policies and were kept" in m for m in Logger.messages("INFO")))
+
+  def test_a_rejected_policy_fails_the_command_with_the_controllers_reason(self):
+    self.write_pid(os.getpid())
+    reason = ("declared policies NOT applied, nothing changed: policy billing is invalid: table billing:orders "
+              "does not exist on primary cluster")
+    self.controller.on("POST", "/api/v1/config/reload", dict(self.REPORT, error=reason, created=[], updated=[],
+                                                             rejected=[{"service": "billing", "error": reason}]),
+                       status=400)
+    with self.assertRaises(Fail) as caught:
+      self.reconfigure()
+    self.assertIn("did not apply the new configuration", str(caught.exception))
+    self.assertIn("policy billing is invalid: table billing:orders does not exist", str(caught.exception))
+
+  def test_keys_that_need_a_restart_are_reported(self):
+    self.write_pid(os.getpid())
+    self.controller.on("POST", "/api/v1/config/reload", dict(self.REPORT, restartNeeded=["tandem.scheduler.tick.ms"]))
+    self.reconfigure()
+    self.assertTrue(any("tandem.scheduler.tick.ms changed but take effect only after a restart" in m
+                        for m in Logger.messages("WARNING")), Logger.messages("WARNING"))
+
+  def test_a_stopped_controller_only_gets_the_file(self):
+    self.write_pid(dead_pid())
+    env = self.reconfigure()
+    by_name(env, "XmlConfig", "tandem-site.xml")
+    self.assertEqual([], self.controller.requests)
+    self.assertTrue(any("applies /etc/tandem/conf/tandem-site.xml when it starts" in m for m in Logger.messages("INFO")))
+
+  def test_an_unreachable_controller_fails_the_command(self):
+    self.write_pid(os.getpid())
+    config = self.config({"/commandParams/reconfigureAction": "reload_configs",
+                          "tandem-site/tandem.controller.http.port": str(harness.closed_port())})
+    with self.assertRaises(Fail) as caught:
+      self.run_cmd("reconfigure", config)
+    self.assertIn("cannot reach the Tandem controller", str(caught.exception))
+
+  def test_without_a_reload_action_only_the_files_are_written(self):
+    self.write_pid(os.getpid())
+    env = self.reconfigure(action=None)
+    by_name(env, "XmlConfig", "tandem-site.xml")
+    self.assertEqual([], self.controller.requests)
+
+
 class ScriptConventions(unittest.TestCase):
   """What Ambari's Script.execute relies on: lower-cased command names as methods."""
 
   def test_every_command_is_a_method(self):
     import tandem_controller
-    for command in ("INSTALL", "CONFIGURE", "START", "STOP", "STATUS", "SWITCH_IDENTITY", "RUN_BACKUP_NOW"):
+    for command in ("INSTALL", "CONFIGURE", "START", "STOP", "STATUS", "SWITCH_IDENTITY", "RUN_BACKUP_NOW",
+                    "RECONFIGURE", "SAVE_CONFIGS", "RELOAD_CONFIGS"):
       self.assertTrue(callable(getattr(tandem_controller.TandemController, command.lower(), None)), command)
     controller = tandem_controller.TandemController()
     self.assertTrue(hasattr(controller, "get_pid_files"))

@@ -235,6 +235,26 @@ class ConfigurationSchema(unittest.TestCase):
       self.assertIn(key, env)
 
 
+class RefreshCommands(unittest.TestCase):
+  """<supported-refresh-commands> (state/PropertyInfo, RefreshCommand): when every changed property
+  names a command for a component, ConfigHelper offers "Refresh configs" instead of a restart and
+  the agent's Script.reconfigure runs save_configs, then that command as a method of the script."""
+
+  def test_refreshable_properties_name_a_real_component_and_method(self):
+    import tandem_controller
+    refreshable = {}
+    for path in config_files():
+      for prop in ET.parse(path).getroot().findall("property"):
+        for command in prop.findall("supported-refresh-commands/refresh-command"):
+          self.assertEqual({"componentName", "command"}, set(command.attrib))
+          self.assertEqual("TANDEM_CONTROLLER", command.get("componentName"))
+          self.assertTrue(callable(getattr(tandem_controller.TandemController, command.get("command"), None)))
+          refreshable[prop.findtext("name")] = command.get("command")
+    # Only what the running controller really re-reads (ControllerDaemon.RELOADABLE).
+    self.assertEqual({"tandem.policies": "reload_configs", "tandem.policies.delete.missing": "reload_configs"},
+                     refreshable)
+
+
 class Metainfo(unittest.TestCase):
   SERVICE_CHILDREN = {"name", "displayName", "comment", "version", "components", "commandScript", "requiredServices",
                       "configuration-dependencies", "osSpecifics", "themes", "quickLinksConfigurations", "extends",
@@ -615,6 +635,20 @@ class Kerberos(unittest.TestCase):
         for variable in re.findall(r"\$\{([a-z0-9-]+)/([^}]+)\}", json.dumps(identity)):
           if variable[0].startswith("tandem"):
             self.assertIn(variable[1], properties[variable[0]])
+
+
+  def test_the_controller_identity_fills_the_keys_the_controller_logs_in_with(self):
+    descriptor = read_json(METAINFO, "kerberos.json")
+    controller = [c for c in descriptor["services"][0]["components"] if c["name"] == "TANDEM_CONTROLLER"][0]
+    own = [i for i in controller["identities"] if "principal" in i]
+    self.assertEqual(1, len(own))
+    self.assertEqual("tandem-site/tandem.kerberos.principal", own[0]["principal"]["configuration"])
+    self.assertEqual("tandem-site/tandem.kerberos.keytab", own[0]["keytab"]["configuration"])
+    self.assertIn("/_HOST@", own[0]["principal"]["value"])
+    # The controller's keys (docs/tandem-default.xml is generated from TandemKeys).
+    generated = ET.parse(os.path.join(harness.REPO_ROOT, "docs", "tandem-default.xml")).getroot()
+    keys = set(p.findtext("name") for p in generated.findall("property"))
+    self.assertLessEqual({"tandem.kerberos.principal", "tandem.kerberos.keytab"}, keys)
 
 
 class QuickLinks(unittest.TestCase):

@@ -40,5 +40,23 @@ class Script(object):
   def install_packages(self, env):
     pass
 
+  def save_configs(self, env):
+    raise Fail("save_configs method isn't implemented")
+
+  def reconfigure(self, env):
+    """RECONFIGURE, Ambari's "Refresh configs": save_configs, then the method the server names.
+
+    The server sends commandParams/reconfigureAction when every changed property declares a
+    <supported-refresh-commands> entry for this component other than refresh_configs (e.g.
+    reload_configs); clients only save their files.
+    """
+    self.save_configs(env)
+    action = (Script.config.get("commandParams") or {}).get("reconfigureAction")
+    if action is not None:
+      method = getattr(self, action, None)
+      if method is None:
+        raise Fail("Script has no method '{0}'".format(action))
+      method(env)
+
   def execute(self):
     raise Fail("the test stand-in runs commands directly; see package/tests/harness.py")

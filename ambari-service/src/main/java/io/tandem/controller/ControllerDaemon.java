@@ -2,16 +2,19 @@ package io.tandem.controller;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CountDownLatch;
 
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
+import org.apache.curator.framework.recipes.locks.InterProcessMutex;
 import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import com.fasterxml.jackson.core.type.TypeReference;
 
 import java.time.Duration;
 
@@ -22,10 +25,10 @@ import io.tandem.controller.status.MetricsPublisher;
 import io.tandem.core.identity.IdentityRecord;
 import io.tandem.controller.schedule.BackupScheduler;
 import io.tandem.controller.status.HealthProbe;
+import io.tandem.core.config.ConfigKey;
 import io.tandem.core.config.TandemKeys;
 import io.tandem.core.error.TandemException;
-import io.tandem.core.json.Json;
-import io.tandem.core.policy.PolicySpec;
+import io.tandem.controller.policy.DeclaredPolicies;
 
 /**
  * The controller daemon ({@code tandem controller start}): the HTTP API and health probes on
@@ -64,7 +67,7 @@ public final class ControllerDaemon implements Closeable {
     this.identity = new IdentityService(ctx, health::healthy,
         () -> latch.hasLeadership() ? latch.getLastPathIsLeader() : null,
         Duration.ofMillis(conf.getLong(TandemKeys.GUARD_WAIT_MS)));
-    this.api = new ApiServer(ctx, health, identity, latch::hasLeadership, conf.get(TandemKeys.HTTP_BIND_HOST),
+    this.api = new ApiServer(ctx, health, identity, latch::hasLeadership, this::reloadConfig, conf.get(TandemKeys.HTTP_BIND_HOST),
         conf.getInt(TandemKeys.HTTP_PORT));
   }
 
@@ -193,25 +196,84 @@ public final class ControllerDaemon implements Closeable {
     }
   }
 
-  /** Policies declared in tandem-site.xml (Ambari's Backup tab) are created or updated; never deleted. */
+  /**
+   * Applies the policies declared in the running configuration (Ambari's Backup tab): created
+   * or updated, deleted only with tandem.policies.delete.missing. A declared set with an invalid
+   * policy changes nothing; that is logged and the controller starts anyway, running the
+   * policies it already has.
+   */
   void applyDeclaredPolicies() {
-    String json = ctx.conf().get(TandemKeys.POLICIES);
-    if (json.isBlank() || json.equals("[]")) {
-      return;
+    DeclaredPolicies.Report r = applyDeclared(ctx.conf());
+    if (r.applied()) {
+      LOG.info("{}", r.summary());
+    } else {
+      LOG.error("{} (fix tandem.policies and refresh the configuration)", r.summary());
     }
-    List<PolicySpec> specs;
+  }
+
+  /**
+   * Re-reads the tandem-site.xml this controller was started from and applies its declared
+   * policies, as on start ({@code POST /api/v1/config/reload}, Ambari's "Refresh configs").
+   * Only the policy keys take effect; the report lists the other keys that changed in the file,
+   * which need a restart. Blocks while another controller applies its declared policies.
+   *
+   * @throws TandemException INVALID if the file cannot be read or tandem.policies is not a JSON list
+   */
+  public DeclaredPolicies.Report reloadConfig() {
+    long t0 = System.nanoTime();
+    Path source = ctx.conf().source();
+    if (source == null) {
+      throw TandemException.invalid("this controller was not started from a tandem-site.xml file: nothing to re-read");
+    }
+    TandemConf fresh = TandemConf.load(source);
+    List<String> restartNeeded = new ArrayList<>();
+    for (ConfigKey k : TandemKeys.ALL) {
+      if (!RELOADABLE.contains(k) && !ctx.conf().get(k).equals(fresh.get(k))) {
+        restartNeeded.add(k.name());
+      }
+    }
+    DeclaredPolicies.Report r = applyDeclared(fresh);
+    if (r.applied()) {
+      for (ConfigKey k : RELOADABLE) {
+        ctx.conf().set(k, fresh.get(k));
+      }
+    }
+    r = r.with(source.toString(), restartNeeded, (System.nanoTime() - t0) / 1_000_000);
+    if (r.applied()) {
+      LOG.info("configuration reloaded from {} in {} ms: {}", source, r.tookMs(), r.summary());
+    } else {
+      LOG.error("configuration reload from {}: {}", source, r.summary());
+    }
+    if (!restartNeeded.isEmpty()) {
+      LOG.warn("{} changed in {} but take effect only after a restart of the controller", restartNeeded, source);
+    }
+    return r;
+  }
+
+  /** The keys a reload applies; every other key needs a restart. */
+  private static final Set<ConfigKey> RELOADABLE = Set.of(TandemKeys.POLICIES, TandemKeys.POLICIES_DELETE_MISSING);
+
+  /** Two controllers refreshed at once apply the same set one after the other, not racing. */
+  private DeclaredPolicies.Report applyDeclared(TandemConf conf) {
+    List<DeclaredPolicies.Entry> entries = DeclaredPolicies.parse(conf.get(TandemKeys.POLICIES));
+    boolean deleteMissing = conf.getBoolean(TandemKeys.POLICIES_DELETE_MISSING);
+    InterProcessMutex lock = new InterProcessMutex(ctx.zk(), ctx.identity().layout().root() + "/locks/declared-policies");
     try {
-      specs = Json.MAPPER.readValue(json, new TypeReference<List<PolicySpec>>() { });
-    } catch (IOException e) {
-      throw TandemException.invalid(TandemKeys.POLICIES.name() + " is not a JSON list of policies: "
-          + String.valueOf(e.getMessage()).split("\n", 2)[0]);
+      if (!lock.acquire(60, TimeUnit.SECONDS)) {
+        throw TandemException.conflict("another controller has been applying declared policies for 60 s: retry");
+      }
+    } catch (TandemException e) {
+      throw e;
+    } catch (Exception e) {
+      throw TandemException.unavailable("could not lock the declared policies in the controller's ZooKeeper: " + e, e);
     }
-    for (PolicySpec s : specs) {
+    try {
+      return ctx.policies().applyDeclared(entries, deleteMissing);
+    } finally {
       try {
-        ctx.policies().apply(s);
-        LOG.info("applied declared policy of service {}", s.service());
-      } catch (TandemException e) {
-        LOG.error("declared policy of service {} was not applied: {}", s.service(), e.getMessage());
+        lock.release();
+      } catch (Exception e) {
+        LOG.warn("could not release the declared-policies lock: {}", e.toString());
       }
     }
   }

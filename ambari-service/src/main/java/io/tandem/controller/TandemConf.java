@@ -15,9 +15,15 @@ import io.tandem.core.error.TandemException;
  */
 public final class TandemConf {
   private final Configuration conf;
+  private final Path source;
 
   public TandemConf(Configuration conf) {
+    this(conf, null);
+  }
+
+  private TandemConf(Configuration conf, Path source) {
     this.conf = conf;
+    this.source = source;
   }
 
   /** Loads tandem-site.xml from the given file; missing keys take their defaults. */
@@ -28,7 +34,12 @@ public final class TandemConf {
     Configuration c = new Configuration(false);
     c.addResource(new org.apache.hadoop.fs.Path(siteXml.toUri()));
     c.size();
-    return new TandemConf(c);
+    return new TandemConf(c, siteXml.toAbsolutePath());
+  }
+
+  /** The tandem-site.xml this was loaded from, or null when built in memory (tests, the demo). */
+  public Path source() {
+    return source;
   }
 
   public Configuration raw() {

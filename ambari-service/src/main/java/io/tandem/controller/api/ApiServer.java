@@ -4,7 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
+import java.net.URI;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,8 +13,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import javax.servlet.http.HttpServlet;
+import javax.servlet.http.HttpServletRequest;
+import javax.servlet.http.HttpServletResponse;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.http.HttpServer2;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +26,7 @@ import org.slf4j.LoggerFactory;
 import io.tandem.controller.ControllerContext;
 import io.tandem.controller.backup.BackupService;
 import io.tandem.controller.identity.IdentityService;
+import io.tandem.controller.policy.DeclaredPolicies;
 import io.tandem.controller.status.HealthProbe;
 import io.tandem.controller.status.StatusReport;
 import io.tandem.controller.usersync.UserSyncService;
@@ -33,7 +38,8 @@ import io.tandem.core.policy.PolicySpec;
 /**
  * The controller's HTTP API (JSON in and out), what the CLI, Ambari's alerts and scripts use:
  * health, status, policies, backups. Errors are {@code {"error": "..."}} with the status of the
- * {@link TandemException.Kind}; a bad request changes nothing.
+ * {@link TandemException.Kind}; a bad request changes nothing. It is one servlet in Hadoop's
+ * {@link HttpServer2}, which also serves /jmx, /conf, /logLevel and /stacks.
  */
 public final class ApiServer implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
@@ -43,69 +49,121 @@ public final class ApiServer implements Closeable {
   private final HealthProbe health;
   private final IdentityService identity;
   private final BooleanSupplier active;
+  private final java.util.function.Supplier<DeclaredPolicies.Report> reload;
   private final Instant startedAt;
-  private final HttpServer server;
+  private final HttpServer2 server;
   private final ExecutorService cuts = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "tandem-api-cut");
     t.setDaemon(true);
     return t;
   });
 
+  /** @param reload re-reads tandem-site.xml and applies its declared policies ({@code POST /api/v1/config/reload}) */
   public ApiServer(ControllerContext ctx, HealthProbe health, IdentityService identity, BooleanSupplier active,
-      String bindHost, int port) throws IOException {
+      java.util.function.Supplier<DeclaredPolicies.Report> reload, String bindHost, int port) throws IOException {
     this.ctx = ctx;
     this.health = health;
     this.identity = identity;
     this.active = active;
+    this.reload = reload;
     this.startedAt = ctx.clock().instant();
-    this.server = HttpServer.create(new InetSocketAddress(bindHost, port), 64);
-    server.createContext("/api/v1/", this::handle);
-    server.setExecutor(Executors.newFixedThreadPool(4, r -> {
-      Thread t = new Thread(r, "tandem-http");
-      t.setDaemon(true);
-      return t;
-    }));
+    // Hadoop's own embedded web server, as every Hadoop daemon runs it: besides /api/v1 it serves
+    // /jmx, /conf (this controller's tandem-site), /logLevel and /stacks.
+    Configuration httpConf = new Configuration(ctx.conf().raw());
+    this.server = new HttpServer2.Builder()
+        .setName(WEBAPP)
+        .addEndpoint(URI.create("http://" + bindHost + ":" + port))
+        .setFindPort(false)
+        .setConf(httpConf)
+        .build();
+    server.setAttribute(ATTRIBUTE, this);
+    server.addInternalServlet("tandem-api", "/api/v1/*", ApiServlet.class);
   }
 
-  public void start() {
+  /** The webapp name: HttpServer2 serves {@code webapps/tandem} from the classpath at "/". */
+  static final String WEBAPP = "tandem";
+  private static final String ATTRIBUTE = "tandem.api";
+
+  public void start() throws IOException {
     server.start();
-    LOG.info("controller API listening on {}", server.getAddress());
+    LOG.info("controller API listening on {}", server.getConnectorAddress(0));
   }
 
   public int port() {
-    return server.getAddress().getPort();
+    return server.getConnectorAddress(0).getPort();
   }
 
-  private void handle(HttpExchange ex) throws IOException {
-    String method = ex.getRequestMethod();
-    String[] p = ex.getRequestURI().getPath().replaceAll("/+$", "").split("/");
+  /** A reply: HTTP status and the body, written as JSON. */
+  record Reply(int status, Object body) {
+  }
+
+  /** Reads a request body, at most {@code limit} bytes. */
+  @FunctionalInterface
+  interface Body {
+    byte[] read(int limit) throws IOException;
+  }
+
+  /** One request, whatever the transport: decoded path, raw query, the body on demand. */
+  Reply serve(String method, String path, String query, Body body) {
+    String[] p = path.replaceAll("/+$", "").split("/");
     // p = ["", "api", "v1", resource, ...]
     try {
       if (p.length < 4) {
-        throw TandemException.notFound("no such endpoint " + ex.getRequestURI().getPath());
+        throw TandemException.notFound("no such endpoint " + path);
       }
-      Object body = route(method, p, ex);
-      if (body instanceof Accepted a) {
-        send(ex, 202, a.body());
-      } else {
-        send(ex, 200, body);
+      Object answer = route(method, p, new Request(query, body));
+      if (answer instanceof Accepted a) {
+        return new Reply(202, a.body());
+      } else if (answer instanceof Refused r) {
+        return new Reply(400, r.body());
       }
+      return new Reply(200, answer);
     } catch (TandemException e) {
-      send(ex, e.kind().httpStatus(), Map.of("error", e.getMessage()));
+      return new Reply(e.kind().httpStatus(), Map.of("error", e.getMessage()));
     } catch (Exception e) {
-      LOG.error("API {} {} failed", method, ex.getRequestURI(), e);
-      send(ex, 500, Map.of("error", e.getClass().getSimpleName() + ": " + e.getMessage()));
+      LOG.error("API {} {} failed", method, path, e);
+      return new Reply(500, Map.of("error", e.getClass().getSimpleName() + ": " + e.getMessage()));
+    }
+  }
+
+  private record Request(String query, Body body) {
+  }
+
+  /** The servlet HttpServer2 runs for /api/v1/*; the ApiServer is a context attribute. */
+  public static final class ApiServlet extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+      ApiServer api = (ApiServer) getServletContext().getAttribute(ATTRIBUTE);
+      String path = URI.create(req.getRequestURI()).getPath();
+      Reply r = api.serve(req.getMethod(), path, req.getQueryString(), limit -> {
+        try (InputStream in = req.getInputStream()) {
+          return in.readNBytes(limit);
+        }
+      });
+      byte[] bytes = Json.bytes(r.body() == null ? List.of() : r.body());
+      resp.setStatus(r.status());
+      resp.setContentType("application/json; charset=utf-8");
+      resp.setContentLength(bytes.length);
+      try (OutputStream out = resp.getOutputStream()) {
+        out.write(bytes);
+      }
     }
   }
 
   private record Accepted(Object body) {
   }
 
+  /** A 400 whose body carries more than the error line (a rejected reload's report). */
+  private record Refused(Object body) {
+  }
+
   /** Body of {@code POST /api/v1/identity/switch}. */
   public record SwitchRequest(String to, Boolean confirm, Boolean dryRun, Long expectedEpoch) {
   }
 
-  private Object route(String method, String[] p, HttpExchange ex) throws Exception {
+  private Object route(String method, String[] p, Request ex) throws Exception {
     String resource = p[3];
     switch (resource) {
       case "health" -> {
@@ -194,6 +252,22 @@ public final class ApiServer implements Closeable {
         UserSyncService.Mode mode = UserSyncService.Mode.parse(q.getOrDefault("mode", "reconcile"));
         return ctx.users().sync(p[4], mode, flag(q, "dryRun"), flag(q, "removeExtra"));
       }
+      case "config" -> {
+        if (p.length == 5 && "reload".equals(p[4])) {
+          requireMethod(method, "POST");
+          // The request carries nothing: the controller re-reads the file its own user owns,
+          // so a caller can make it apply only what the admin already wrote there.
+          DeclaredPolicies.Report r = reload.get();
+          if (r.applied()) {
+            return r;
+          }
+          Map<String, Object> refused = new LinkedHashMap<>();
+          refused.put("error", r.summary());
+          refused.putAll(Json.MAPPER.convertValue(r, new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() { }));
+          return new Refused(refused);
+        }
+        throw TandemException.notFound("no such endpoint " + String.join("/", p));
+      }
       default -> throw TandemException.notFound("no such endpoint /api/v1/" + resource);
     }
   }
@@ -216,19 +290,17 @@ public final class ApiServer implements Closeable {
     return new TandemException(TandemException.Kind.INVALID, "method " + method + " is not allowed here");
   }
 
-  private static byte[] readBody(HttpExchange ex) throws IOException {
-    try (InputStream in = ex.getRequestBody()) {
-      byte[] b = in.readNBytes(1 << 20);
-      if (b.length == 0) {
-        throw TandemException.invalid("empty request body: send the policy as JSON");
-      }
-      return b;
+  private static byte[] readBody(Request ex) throws IOException {
+    byte[] b = ex.body().read(1 << 20);
+    if (b.length == 0) {
+      throw TandemException.invalid("empty request body: send the policy as JSON");
     }
+    return b;
   }
 
-  private static Map<String, String> query(HttpExchange ex) {
+  private static Map<String, String> query(Request ex) {
     Map<String, String> out = new LinkedHashMap<>();
-    String q = ex.getRequestURI().getQuery();
+    String q = ex.query();
     if (q != null) {
       for (String kv : q.split("&")) {
         String[] parts = kv.split("=", 2);
@@ -238,19 +310,13 @@ public final class ApiServer implements Closeable {
     return out;
   }
 
-  private static void send(HttpExchange ex, int status, Object body) throws IOException {
-    byte[] bytes = Json.bytes(body == null ? List.of() : body);
-    ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-    ex.sendResponseHeaders(status, bytes.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(bytes);
-    }
-  }
-
   @Override
   public void close() {
-    server.stop(0);
+    try {
+      server.stop();
+    } catch (Exception e) {
+      LOG.warn("stopping the controller API: {}", e.toString());
+    }
     cuts.shutdownNow();
-    ((ExecutorService) server.getExecutor()).shutdownNow();
   }
 }

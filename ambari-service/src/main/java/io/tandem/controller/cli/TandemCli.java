@@ -15,6 +15,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.tandem.controller.ControllerContext;
 import io.tandem.controller.ControllerDaemon;
 import io.tandem.controller.TandemConf;
+import io.tandem.controller.security.KerberosLogin;
 import io.tandem.controller.identity.IdentityService;
 import io.tandem.controller.identity.SwitchReport;
 import io.tandem.controller.restore.RestoreService;
@@ -60,7 +61,9 @@ public final class TandemCli {
   }
 
   ControllerContext open() throws IOException {
-    return ControllerContext.open(tandemConf());
+    TandemConf c = tandemConf();
+    KerberosLogin.useTicketCacheIfSecure(c);
+    return ControllerContext.open(c);
   }
 
   public static void main(String[] args) {
@@ -469,10 +472,14 @@ public final class TandemCli {
 
       @Override
       public Integer call() throws Exception {
-        ControllerContext ctx = parent.root.open();
+        TandemConf conf = parent.root.tandemConf();
+        // Before any cluster is touched: Hadoop and HBase clients pick up the login user.
+        java.util.Optional<KerberosLogin> kerberos = KerberosLogin.loginIfSecure(conf);
+        ControllerContext ctx = ControllerContext.open(conf);
         ControllerDaemon daemon = new ControllerDaemon(ctx);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
           try {
+            kerberos.ifPresent(KerberosLogin::close);
             daemon.close();
             ctx.close();
           } catch (IOException e) {
@@ -489,8 +496,57 @@ public final class TandemCli {
 
   // ---------------------------------------------------------------- config
   @Command(name = "config", mixinStandardHelpOptions = true, description = "Configuration helpers.",
-      subcommands = {ConfigCmd.Defaults.class})
+      subcommands = {ConfigCmd.Defaults.class, ConfigCmd.Reload.class})
   static final class ConfigCmd {
+    @ParentCommand
+    TandemCli root;
+
+    @Command(name = "reload", mixinStandardHelpOptions = true,
+        description = "Make the running controller re-read its tandem-site.xml and apply tandem.policies, without a "
+            + "restart (what Ambari's Refresh configs does). Prints the report; exit 2 if a declared policy is invalid "
+            + "(then nothing changed).")
+    static final class Reload implements Callable<Integer> {
+      @ParentCommand
+      ConfigCmd parent;
+
+      @Option(names = "--url", description = "the controller's API (default: http://<tandem.controller.http.bind-host, "
+          + "or localhost for 0.0.0.0>:<tandem.controller.http.port> from --conf)")
+      String url;
+
+      @Override
+      public Integer call() throws Exception {
+        String base = url;
+        if (base == null) {
+          TandemConf c = parent.root.tandemConf();
+          String host = c.get(TandemKeys.HTTP_BIND_HOST);
+          base = "http://" + (host.equals("0.0.0.0") || host.isBlank() ? "localhost" : host) + ":" + c.get(TandemKeys.HTTP_PORT);
+        }
+        java.net.URI uri = java.net.URI.create(base.replaceAll("/+$", "") + "/api/v1/config/reload");
+        java.net.http.HttpResponse<String> r;
+        try {
+          r = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(10)).build().send(
+              java.net.http.HttpRequest.newBuilder(uri).timeout(java.time.Duration.ofSeconds(90))
+                  .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException e) {
+          throw TandemException.unavailable("cannot reach the controller at " + uri + " (" + e + "): is it running? "
+              + "Pass --url if it listens elsewhere", e);
+        }
+        System.out.println(r.body());
+        if (r.statusCode() == 200) {
+          return 0;
+        }
+        String error = r.body();
+        try {
+          error = String.valueOf(Json.MAPPER.readTree(r.body()).get("error").asText());
+        } catch (Exception ignored) {
+          // not JSON: show the body as it is
+        }
+        System.err.println("tandem: " + error);
+        return r.statusCode() == 400 ? TandemException.Kind.INVALID.exitCode() : TandemException.Kind.FAILED.exitCode();
+      }
+    }
+
     @Command(name = "defaults", mixinStandardHelpOptions = true,
         description = "Print tandem-default.xml (every key, its default and doc).")
     static final class Defaults implements Callable<Integer> {

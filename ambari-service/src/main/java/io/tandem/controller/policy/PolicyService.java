@@ -1,9 +1,14 @@
 package io.tandem.controller.policy;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import io.tandem.core.error.PolicyInvalidException;
 import io.tandem.core.error.TandemException;
@@ -75,6 +80,106 @@ public final class PolicyService {
   /** Create or update, as Ambari's declared policies are applied. */
   public Policy apply(PolicySpec spec) {
     return store.get(spec.service()).isPresent() ? update(spec) : create(spec);
+  }
+
+  /**
+   * Makes the stored policies match the declared ones (tandem.policies): creates the new ones,
+   * updates the changed ones, deletes stored ones the set does not name only when
+   * {@code deleteMissing}. Everything is validated first, each created or updated policy also
+   * against the live primary, and each against the set as it will be (so a data set may move
+   * from one declared service to another): if any declared policy is invalid, nothing is
+   * stored and the report lists every rejected policy with its reason.
+   *
+   * <p>Not atomic against a concurrent writer: an update loses a compare-and-set race with a
+   * CONFLICT (callers hold a lock across controllers, see ControllerDaemon#reloadConfig).
+   */
+  public DeclaredPolicies.Report applyDeclared(List<DeclaredPolicies.Entry> declared, boolean deleteMissing) {
+    Instant now = clock.instant();
+    Map<String, PolicyStore.Versioned> stored = new LinkedHashMap<>();
+    for (PolicySpec s : store.list()) {
+      store.get(s.service()).ifPresent(v -> stored.put(s.service(), v));
+    }
+    List<DeclaredPolicies.Rejection> rejected = new ArrayList<>();
+    Map<String, Policy> valid = new LinkedHashMap<>();
+    Set<String> named = new HashSet<>();
+    for (DeclaredPolicies.Entry e : declared) {
+      if (!named.add(e.name())) {
+        rejected.add(new DeclaredPolicies.Rejection(e.name(), "policy " + e.name() + " is declared more than once"));
+        valid.remove(e.name());
+        continue;
+      }
+      if (e.error() != null) {
+        rejected.add(new DeclaredPolicies.Rejection(e.name(), e.error()));
+        continue;
+      }
+      try {
+        PolicySpec spec = e.spec();
+        PolicyStore.Versioned old = stored.get(spec.service());
+        if (old != null && spec.createdAt() == null) {
+          // Same anchor as update(): interval schedules keep their phase.
+          spec = new PolicySpec(spec.service(), spec.datasets(), spec.schedules(), spec.mode(), spec.retain(),
+              spec.rpoSeconds(), spec.users(), spec.groups(), old.spec().createdAt());
+        }
+        Policy policy = validator.validate(spec, now);
+        if (old == null || !old.spec().equals(policy.toSpec())) {
+          List<String> missing = inventory.missing(policy);
+          if (!missing.isEmpty()) {
+            throw new PolicyInvalidException(policy.service(), missing);
+          }
+        }
+        valid.put(policy.service(), policy);
+      } catch (TandemException ex) {
+        rejected.add(new DeclaredPolicies.Rejection(e.name(), ex.getMessage()));
+      }
+    }
+    List<Policy> future = new ArrayList<>(valid.values());
+    if (!deleteMissing) {
+      for (PolicyStore.Versioned v : stored.values()) {
+        if (!named.contains(v.spec().service())) {
+          future.add(validator.validate(v.spec(), now));
+        }
+      }
+    }
+    for (Policy p : valid.values()) {
+      try {
+        PolicyValidator.checkNoOverlap(p, future);
+      } catch (TandemException ex) {
+        rejected.add(new DeclaredPolicies.Rejection(p.service(), ex.getMessage()));
+      }
+    }
+    List<String> created = new ArrayList<>();
+    List<String> updated = new ArrayList<>();
+    List<String> unchanged = new ArrayList<>();
+    List<String> deleted = new ArrayList<>();
+    List<String> kept = new ArrayList<>();
+    if (rejected.isEmpty()) {
+      for (Policy p : valid.values()) {
+        PolicyStore.Versioned old = stored.get(p.service());
+        if (old == null) {
+          store.create(p.toSpec());
+          created.add(p.service());
+        } else if (old.spec().equals(p.toSpec())) {
+          unchanged.add(p.service());
+        } else {
+          store.update(p.toSpec(), old.version());
+          updated.add(p.service());
+        }
+      }
+      for (String service : stored.keySet()) {
+        if (!named.contains(service)) {
+          if (deleteMissing) {
+            store.delete(service);
+            deleted.add(service);
+          } else {
+            kept.add(service);
+          }
+        }
+      }
+      if (!created.isEmpty() || !updated.isEmpty() || !deleted.isEmpty()) {
+        onChange.run();
+      }
+    }
+    return new DeclaredPolicies.Report(null, created, updated, unchanged, deleted, kept, rejected, List.of(), 0);
   }
 
   public Policy get(String service) {

@@ -73,6 +73,23 @@ class ApiServerTest {
     assertTrue(doc.containsKey("clusters") && doc.containsKey("services") && doc.containsKey("primaryFaulty"), s.body());
   }
 
+  /** The server is Hadoop's HttpServer2: the pages every Hadoop daemon has come with it. */
+  @Test
+  void hadoopDaemonPagesAreServedNextToTheApi() throws Exception {
+    HttpResponse<String> jmx = call("GET", "/jmx?qry=java.lang:type=Runtime", null);
+    assertEquals(200, jmx.statusCode());
+    assertTrue(json(jmx.body()).get("beans") instanceof List<?> beans && !beans.isEmpty(), jmx.body());
+    HttpResponse<String> conf = call("GET", "/conf", null);
+    assertEquals(200, conf.statusCode());
+    assertTrue(conf.body().contains("tandem.controller.zk.root") && conf.body().contains("/api"), "the running tandem-site");
+    HttpResponse<String> level = call("GET", "/logLevel?log=io.tandem.controller", null);
+    assertEquals(200, level.statusCode());
+    assertTrue(level.body().contains("Effective Level"), level.body());
+    HttpResponse<String> index = call("GET", "/index.html", null);
+    assertEquals(200, index.statusCode());
+    assertTrue(index.body().contains("/api/v1/status"), index.body());
+  }
+
   @Test
   void policyCrudAndBackupRun() throws Exception {
     String body = "{\"datasets\":[\"hdfs:/data/apisvc\"],\"schedules\":[\"every:1h\"],\"mode\":\"push\"}";

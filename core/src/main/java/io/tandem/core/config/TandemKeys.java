@@ -72,6 +72,14 @@ public final class TandemKeys {
       "How often the controller publishes its metrics to the collector.");
   public static final ConfigKey POLICIES = new ConfigKey("tandem.policies", "[]",
       "JSON list of policies the controller applies on start and on config refresh (Ambari's Backup tab).");
+  public static final ConfigKey POLICIES_DELETE_MISSING = new ConfigKey("tandem.policies.delete.missing", "false",
+      "On start and config refresh, also delete stored policies that tandem.policies no longer lists (false keeps policies made with the CLI or REST API).");
+  public static final ConfigKey KERBEROS_PRINCIPAL = new ConfigKey("tandem.kerberos.principal", "",
+      "Principal the controller logs in as when a cluster's core-site.xml has hadoop.security.authentication=kerberos; _HOST becomes this host's name.");
+  public static final ConfigKey KERBEROS_KEYTAB = new ConfigKey("tandem.kerberos.keytab", "",
+      "Keytab of tandem.kerberos.principal, readable by the controller's user only.");
+  public static final ConfigKey KERBEROS_RELOGIN_INTERVAL_MS = new ConfigKey("tandem.kerberos.relogin.interval.ms", "60000",
+      "How often the controller checks its Kerberos ticket and logs in again from the keytab before it expires.");
   public static final ConfigKey RPO_WARNING_FRACTION = new ConfigKey("tandem.rpo.warning.fraction", "0.8",
       "The RPO alert warns when the newest complete cut is older than this fraction of the policy's RPO.");
   public static final ConfigKey USERS_CAPTURE = new ConfigKey("tandem.users.capture", "true",
@@ -89,8 +97,8 @@ public final class TandemKeys {
       SCHEDULER_TICK_MS, FENCE_LEASE_MS, FENCE_ALERT_MS, CUT_METHOD, CUT_ARM_TIMEOUT_MS, CUT_HDFS_TIMEOUT_MS,
       CUT_ZK_ROOT, CLOCK_PROBE_DIR, MAX_SKEW_MS, WATCH_INTERVAL_MS,
       WATCH_FAILURE_THRESHOLD, FAILOVER_AUTOMATIC, FAILOVER_AUTOMATIC_DELAY_S, GUARD_WAIT_MS, METRICS_COLLECTOR_URL, METRICS_INTERVAL_MS, POLICIES,
-      RPO_WARNING_FRACTION, USERS_CAPTURE, USERS_SYNC_ON_CUT, USERS_RECONCILE_INTERVAL_S,
-      USERS_MAX_PATHS);
+      POLICIES_DELETE_MISSING, KERBEROS_PRINCIPAL, KERBEROS_KEYTAB, KERBEROS_RELOGIN_INTERVAL_MS,
+      RPO_WARNING_FRACTION, USERS_CAPTURE, USERS_SYNC_ON_CUT, USERS_RECONCILE_INTERVAL_S, USERS_MAX_PATHS);
 
   /**
    * Writes {@code docs/tandem-default.xml} and the keys table of {@code docs/configuration.md}
