@@ -61,6 +61,8 @@ import io.tandem.core.usersync.UserDataDiff;
  */
 public final class UserSyncService {
   private static final Logger LOG = LoggerFactory.getLogger(UserSyncService.class);
+  /** A first push of a big tree differs on every path: the log gets the first ones, the report all. */
+  private static final int LOGGED_DIFFERENCES = 100;
 
   /** How user data reaches the secondary. */
   public enum Mode {
@@ -179,12 +181,19 @@ public final class UserSyncService {
   private Report report(String service, String mode, boolean dryRun, boolean removeExtra, List<Difference> done) {
     Map<Outcome, Integer> counts = new EnumMap<>(Outcome.class);
     done.forEach(d -> counts.merge(d.outcome(), 1, Integer::sum));
+    int logged = 0;
     for (Difference d : done) {
       if (d.outcome() == Outcome.FAILED) {
         LOG.warn("users {} of {}: {}", mode, service, d.text());
-      } else {
+      } else if (logged++ < LOGGED_DIFFERENCES) {
         LOG.info("users {} of {}: {}", mode, service, d.text());
+      } else {
+        LOG.debug("users {} of {}: {}", mode, service, d.text());
       }
+    }
+    if (logged > LOGGED_DIFFERENCES) {
+      LOG.info("users {} of {}: {} more differences at DEBUG (the report has them all)", mode, service,
+          logged - LOGGED_DIFFERENCES);
     }
     LOG.info("users {} of {} from {} to {}{}: {}", mode, service, primary.name(), secondary.name(),
         dryRun ? " (dry run)" : "", counts);
