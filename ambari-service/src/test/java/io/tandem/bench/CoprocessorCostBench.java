@@ -36,14 +36,14 @@ import io.tandem.testkit.EmbeddedClusters;
  * result is the median of each side and their ratio. Not part of the suite; {@code bench/run}
  * runs it.
  *
- * <p>Settings: {@code tandem.bench.tp.rounds} (default 6), {@code tandem.bench.tp.seconds} per
+ * <p>Settings: {@code tandem.bench.tp.rounds} (default 10), {@code tandem.bench.tp.seconds} per
  * block (default 10), {@code tandem.bench.writers} (default 4), {@code tandem.bench.out}.
  */
 class CoprocessorCostBench {
   private static final byte[] F = Bytes.toBytes("f");
   private static final String FENCE_OBSERVER = "io.tandem.hbase.TandemRegionObserver";
   private static final String GUARD_OBSERVER = "io.tandem.hbase.TandemGuardObserver";
-  private static final int ROUNDS = Integer.getInteger("tandem.bench.tp.rounds", 6);
+  private static final int ROUNDS = Integer.getInteger("tandem.bench.tp.rounds", 10);
   private static final int SECONDS = Integer.getInteger("tandem.bench.tp.seconds", 10);
   private static final int WRITERS = Integer.getInteger("tandem.bench.writers", 4);
   private static final TableName TABLE = TableName.valueOf("tpbench");
