@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hbase.TableName;
@@ -38,13 +39,15 @@ import io.tandem.testkit.TwoClusters;
 
 /**
  * Measures the fenced cut's window against the naive sequential cut, under write load, on the
- * embedded clusters. Not part of the test suite (the name does not match surefire's patterns);
- * run it on purpose:
+ * embedded clusters, for each scenario of {@code tandem.bench.scenarios} ("tables x dirs", default
+ * 1x1,1x10,10x1,10x10,50x1,50x10), and the put latency clients see during the cuts and outside
+ * them. Not part of the test suite (the name does not match surefire's patterns); {@code bench/run}
+ * runs it, or:
  *
  * <pre>
- * mvn -B -pl core,hbase-coprocessor,hdfs-extension,testkit install -DskipTests
- * mvn -B -pl ambari-service test -Dtest=CutBench -Dsurefire.failIfNoSpecifiedTests=false -Dexec.skip=true \
- *     [-Dtandem.bench.cuts=10] [-Dtandem.bench.out=../docs/benchmarks-cut.md]
+ * mvn -B -pl ambari-service -am verify -DskipITs -Dexec.skip=true -Dtest=CutBench \
+ *     -Dsurefire.failIfNoSpecifiedTests=false [-Dtandem.bench.cuts=10] [-Dtandem.bench.scenarios=1x1,10x10] \
+ *     [-Dtandem.bench.out=/tmp/cut.md]
  * </pre>
  *
  * It prints a Markdown section and writes it to {@code tandem.bench.out} if set.
@@ -55,34 +58,48 @@ class CutBench {
   private static final int CUTS = Integer.getInteger("tandem.bench.cuts", 10);
   private static final int SEQUENTIAL_CUTS = Integer.getInteger("tandem.bench.sequential.cuts", 2);
   private static final int WRITERS = Integer.getInteger("tandem.bench.writers", 4);
+  private static final int CALM_PUTS = Integer.getInteger("tandem.bench.calm.puts", 1000);
 
   private record Sample(long startNanos, long micros) {
   }
 
+  /** Scenarios as "tables x dirs", comma separated. */
+  private static final String SCENARIOS = System.getProperty("tandem.bench.scenarios", "1x1,1x10,10x1,10x10,50x1,50x10");
+
   @Test
   void fenceWindowVersusSequential(EmbeddedClusters clusters) throws Exception {
+    long t0 = System.nanoTime();
     StringBuilder md = new StringBuilder();
     md.append("## Consistent cut\n\n");
     md.append(String.format(Locale.ROOT, "Measured %s on this machine (%d cores), embedded primary (2 RegionServers,"
         + " 1 DataNode), %d writer threads putting 100-byte rows into every table of the scenario, %d fenced and"
-        + " %d sequential cuts per scenario.%n%n", Instant.now(), Runtime.getRuntime().availableProcessors(),
-        WRITERS, CUTS, SEQUENTIAL_CUTS));
-    md.append("| scenario | method | fence window p50 | p99 | max | whole cut p50 | put latency p50 / p99 / max during cuts |\n");
-    md.append("|---|---|---|---|---|---|---|\n");
+        + " %d sequential cuts per scenario (with %d cuts, p99 is the largest). Tables have 3 regions each and"
+        + " are created as the scenarios grow, so a scenario runs with the tables of the earlier ones present.%n%n",
+        Instant.now(), Runtime.getRuntime().availableProcessors(), WRITERS, CUTS, SEQUENTIAL_CUTS, CUTS));
+    md.append("| scenario | method | fence window p50 | p99 | max | whole cut p50 | put latency p50 / p99 / max during cuts"
+        + " | put latency p50 / p99 outside cuts |\n");
+    md.append("|---|---|---|---|---|---|---|---|\n");
     try (ClusterConnection primary = new ClusterConnection("primary",
         new Configuration(clusters.primary().getConfiguration()));
         ClusterConnection secondary = new ClusterConnection("secondary",
             new Configuration(clusters.secondary().getConfiguration()))) {
-      for (int n : new int[] {1, 10}) {
-        List<TableName> tables = new ArrayList<>();
-        List<String> dirs = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-          tables.add(table(primary, "bench" + n + "_t" + i));
-          String d = "/bench" + n + "/d" + i;
-          primary.fs().mkdirs(new org.apache.hadoop.fs.Path(d));
-          dirs.add(d);
+      List<TableName> pool = new ArrayList<>();
+      List<String> dirPool = new ArrayList<>();
+      for (String sc : SCENARIOS.split(",")) {
+        String[] nd = sc.trim().split("x");
+        int n = Integer.parseInt(nd[0]);
+        int nDirs = Integer.parseInt(nd[1]);
+        while (pool.size() < n) {
+          pool.add(table(primary, "bench_t" + pool.size()));
         }
-        String scenario = n + " table" + (n > 1 ? "s" : "") + " × 3 regions + " + n + " dir" + (n > 1 ? "s" : "");
+        while (dirPool.size() < nDirs) {
+          String d = "/bench/d" + dirPool.size();
+          primary.fs().mkdirs(new org.apache.hadoop.fs.Path(d));
+          dirPool.add(d);
+        }
+        List<TableName> tables = pool.subList(0, n);
+        List<String> dirs = dirPool.subList(0, nDirs);
+        String scenario = n + " table" + (n > 1 ? "s" : "") + " + " + nDirs + " dir" + (nDirs > 1 ? "s" : "");
         try (FencedCutTaker fenced = new FencedCutTaker(primary, secondary, FencedCutTaker.Settings.defaults())) {
           md.append(run(primary, scenario, "fenced", tables, dirs, CUTS, fenced::take));
         }
@@ -91,7 +108,8 @@ class CutBench {
       }
     }
     md.append("\nFor the sequential cut the *whole cut* is the window a naive \"hold every write while the")
-        .append(" snapshots are taken\" approach would need; it holds nothing and is not consistent.\n");
+        .append(" snapshots are taken\" approach would need; it holds nothing and is not consistent.")
+        .append(String.format(Locale.ROOT, " This section took %.0f s.%n", (System.nanoTime() - t0) / 1e9));
     System.out.println(md);
     String out = System.getProperty("tandem.bench.out");
     if (out != null) {
@@ -133,6 +151,11 @@ class CutBench {
     long[] totals = new long[cuts];
     List<long[]> cutSpans = new ArrayList<>();
     try {
+      // The calm baseline: puts before any cut of this run (later ones fall between cuts).
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (samples.size() < CALM_PUTS && System.nanoTime() < deadline) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+      }
       for (int i = 0; i < cuts; i++) {
         String id = "bench-" + method.charAt(0) + tables.size() + "-" + System.nanoTime();
         Map<String, String> ts = new LinkedHashMap<>();
@@ -165,22 +188,28 @@ class CutBench {
       }
     }
     List<Long> during = new ArrayList<>();
+    List<Long> outside = new ArrayList<>();
     for (Sample s : samples) {
+      boolean in = false;
       for (long[] span : cutSpans) {
-        if (s.startNanos() >= span[0] && s.startNanos() <= span[1]) {
-          during.add(s.micros());
+        // A put that started before the cut and ended inside it felt the cut too.
+        if (s.startNanos() <= span[1] && s.startNanos() + s.micros() * 1000 >= span[0]) {
+          in = true;
           break;
         }
       }
+      (in ? during : outside).add(s.micros());
     }
     long[] lat = during.stream().mapToLong(Long::longValue).sorted().toArray();
+    long[] calm = outside.stream().mapToLong(Long::longValue).sorted().toArray();
     Arrays.sort(windows);
     Arrays.sort(totals);
     boolean fenced = method.equals("fenced");
-    return String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %d ms | %s / %s / %s ms (%d puts) |%n", scenario,
+    return String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %d ms | %s / %s / %s ms (%d puts) | %s / %s ms (%d puts) |%n", scenario,
         method, fenced ? windows[pct(cuts, 50)] + " ms" : "—", fenced ? windows[pct(cuts, 99)] + " ms" : "—",
         fenced ? windows[cuts - 1] + " ms" : "—", totals[pct(cuts, 50)], ms(lat, 50), ms(lat, 99),
-        lat.length == 0 ? "-" : String.format(Locale.ROOT, "%.1f", lat[lat.length - 1] / 1000.0), lat.length);
+        lat.length == 0 ? "-" : String.format(Locale.ROOT, "%.1f", lat[lat.length - 1] / 1000.0), lat.length,
+        ms(calm, 50), ms(calm, 99), calm.length);
   }
 
   private static int pct(int n, int p) {

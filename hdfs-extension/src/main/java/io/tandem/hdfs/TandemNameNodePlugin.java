@@ -44,6 +44,8 @@ public final class TandemNameNodePlugin implements ServicePlugin {
   private ZkSession zk;
   private final AtomicBoolean refreshQueued = new AtomicBoolean();
   private final Set<String> answered = new HashSet<>();
+  /** Specs of cuts seen while they arm, so the HDFS request costs no extra ZooKeeper read. */
+  private final java.util.Map<String, byte[]> specs = new java.util.HashMap<>();
   private final Watcher watcher = e -> scheduleRefresh(0);
   private volatile boolean stopped;
 
@@ -104,6 +106,7 @@ public final class TandemNameNodePlugin implements ServicePlugin {
     try {
       List<String> ids = zk.children(protocol.root(), watcher, deadline);
       answered.retainAll(new HashSet<>(ids));
+      specs.keySet().retainAll(new HashSet<>(ids));
       for (String id : ids) {
         if (!answered.contains(id)) {
           handle(id, deadline);
@@ -128,16 +131,21 @@ public final class TandemNameNodePlugin implements ServicePlugin {
       answered.add(id);
       return;
     }
+    byte[] data = specs.get(id);
+    if (data == null) {
+      // Read while the cut arms (its spec never changes), off the path from request to ack.
+      data = zk.data(path, deadline);
+      if (data == null) {
+        return;
+      }
+      specs.put(id, data);
+    }
     if (!children.contains(CutProtocol.HDFS_REQUEST)) {
       return;
     }
     if (!nameNode.isActiveState()) {
       LOG.info("TandemNameNodePlugin: not the active NameNode; leaving cut {} to the active one", id);
       answered.add(id);
-      return;
-    }
-    byte[] data = zk.data(path, deadline);
-    if (data == null) {
       return;
     }
     HdfsAck ack;
@@ -150,6 +158,7 @@ public final class TandemNameNodePlugin implements ServicePlugin {
       ack = HdfsAck.failure("unreadable cut " + id + ": " + e.getMessage(), 0);
     }
     answered.add(id);
+    specs.remove(id);
     if (!zk.put(null, protocol.child(id, CutProtocol.HDFS), ack.encode(), deadline)) {
       LOG.warn("TandemNameNodePlugin: cut {} vanished before its HDFS ack could be written", id);
     }

@@ -39,6 +39,7 @@ public final class EmbeddedClusters implements AutoCloseable {
   public static final String SECONDARY = "secondary";
 
   private final int regionServers;
+  private final boolean tandemRegionCoprocessors;
   private final AtomicBoolean started = new AtomicBoolean();
   private boolean authorization;
   private HBaseTestingUtility primary;
@@ -46,12 +47,29 @@ public final class EmbeddedClusters implements AutoCloseable {
   private TestingServer controllerZk;
   private long startMillis;
 
-  /** @param regionServers RegionServers per cluster (and DataNodes: one each); at least 1. */
+  /**
+   * Clusters with Tandem's RegionServer coprocessors and NameNode parts loaded whenever their
+   * classes are on the classpath.
+   *
+   * @param regionServers RegionServers per cluster (and DataNodes: one each); at least 1.
+   */
   public EmbeddedClusters(int regionServers) {
+    this(regionServers, true);
+  }
+
+  /**
+   * @param regionServers RegionServers per cluster (and DataNodes: one each); at least 1.
+   * @param tandemRegionCoprocessors false leaves Tandem's RegionServer coprocessors (the fence
+   *     observer and the identity guard observer) out of both clusters even when their classes are
+   *     on the classpath: the baseline against which benchmarks measure what the loaded, idle
+   *     coprocessors cost. Everything else is configured the same.
+   */
+  public EmbeddedClusters(int regionServers, boolean tandemRegionCoprocessors) {
     if (regionServers < 1) {
       throw new IllegalArgumentException("regionServers must be >= 1, got " + regionServers);
     }
     this.regionServers = regionServers;
+    this.tandemRegionCoprocessors = tandemRegionCoprocessors;
   }
 
   /**
@@ -115,7 +133,7 @@ public final class EmbeddedClusters implements AutoCloseable {
     conf.set("dfs.datanode.ipc.address", "127.0.0.1:0");
     conf.set("tandem.cluster.name", name);
     // Tandem's primary-side parts, when their modules are on the classpath (tests of the cut).
-    if (onClasspath(FENCE_OBSERVER)) {
+    if (tandemRegionCoprocessors && onClasspath(FENCE_OBSERVER)) {
       conf.set("hbase.coprocessor.user.region.classes", FENCE_OBSERVER);
     }
     if (onClasspath(NAMENODE_PLUGIN)) {
@@ -123,7 +141,7 @@ public final class EmbeddedClusters implements AutoCloseable {
     }
     // The identity guard, when its modules are on the classpath. It follows the identity record in
     // the controller's ZooKeeper; with no record there (the default) it refuses nothing.
-    if (onClasspath(GUARD_OBSERVER)) {
+    if (tandemRegionCoprocessors && onClasspath(GUARD_OBSERVER)) {
       String loaded = conf.getTrimmed("hbase.coprocessor.user.region.classes", "");
       conf.set("hbase.coprocessor.user.region.classes", loaded.isEmpty() ? GUARD_OBSERVER : loaded + "," + GUARD_OBSERVER);
     }

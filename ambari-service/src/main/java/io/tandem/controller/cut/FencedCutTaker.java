@@ -12,9 +12,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -33,6 +34,7 @@ import org.apache.hadoop.hbase.client.SnapshotDescription;
 import org.apache.hadoop.hbase.client.SnapshotType;
 import org.apache.hadoop.hdfs.DistributedFileSystem;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.WatchedEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -147,6 +149,37 @@ public final class FencedCutTaker implements CutTaker, Closeable {
 
   /** Where a region is served, as hbase:meta says; the open sequence number changes on every reopen. */
   private record Placement(String server, long openSeqNum) {
+  }
+
+  /**
+   * Wakes a waiting loop when any of its watches fires and remembers which paths changed, so the
+   * loop re-reads only those. Watches set in earlier rounds stay live and still wake it.
+   */
+  private static final class ZkSignal implements CuratorWatcher {
+    private final Semaphore events = new Semaphore(0);
+    private final Set<String> changed = ConcurrentHashMap.newKeySet();
+
+    @Override
+    public void process(WatchedEvent event) {
+      if (event.getPath() != null) {
+        changed.add(event.getPath());
+      }
+      events.release();
+    }
+
+    /** Forgets wake-ups already seen; call before reading, so a change after the read still wakes. */
+    void clear() {
+      events.drainPermits();
+    }
+
+    /** True once for each change of {@code path} seen since the last call for it. */
+    boolean changed(String path) {
+      return changed.remove(path);
+    }
+
+    void await(long maxMs) throws InterruptedException {
+      events.tryAcquire(maxMs, TimeUnit.MILLISECONDS);
+    }
   }
 
   private final ClusterConnection primary;
@@ -358,15 +391,29 @@ public final class FencedCutTaker implements CutTaker, Closeable {
       Map<String, Placement> placement, boolean flushed, long deadline, Map<String, Long> ackLatency)
       throws Exception {
     long placementAt = System.nanoTime();
+    // Every ZooKeeper read here is a round trip inside the fence window, so an ack node is read
+    // again only when its watch says it changed, and the aborted list only when its watch fires.
+    // One signal serves the whole wait, so a watch set in an earlier round still wakes this loop.
+    ZkSignal signal = new ZkSignal();
+    String armedDir = protocol.armedDir(cutId);
+    Map<String, ArmAck> acks = new HashMap<>();
+    boolean firstRound = true;
     while (true) {
-      CountDownLatch changed = new CountDownLatch(1);
-      CuratorWatcher w = e -> changed.countDown();
-      List<String> ackNodes = zk.getChildren().usingWatcher(w).forPath(protocol.armedDir(cutId));
-      failIfAborted(zk, cutId);
+      signal.clear();
+      List<String> ackNodes = zk.getChildren().usingWatcher(signal).forPath(armedDir);
+      if (signal.changed(protocol.abortedDir(cutId)) || firstRound) {
+        failIfAborted(zk, cutId, signal);
+      }
+      firstRound = false;
       Map<String, Set<String>> acked = new HashMap<>();
       Map<String, Long> latency = new TreeMap<>();
       for (String node : ackNodes) {
-        ArmAck ack = ArmAck.decode(zk.getData().usingWatcher(w).forPath(protocol.armedDir(cutId) + "/" + node));
+        String path = armedDir + "/" + node;
+        ArmAck ack = acks.get(path);
+        if (ack == null || signal.changed(path)) {
+          ack = ArmAck.decode(zk.getData().usingWatcher(signal).forPath(path));
+          acks.put(path, ack);
+        }
         if (ack.flushed() || !flushed) {
           acked.computeIfAbsent(ack.server(), k -> new HashSet<>()).addAll(ack.regions());
         }
@@ -402,7 +449,7 @@ public final class FencedCutTaker implements CutTaker, Closeable {
         placementAt = System.nanoTime();
         continue;
       }
-      changed.await(50, TimeUnit.MILLISECONDS);
+      signal.await(50);
     }
   }
 
@@ -439,19 +486,29 @@ public final class FencedCutTaker implements CutTaker, Closeable {
 
   private HdfsAck awaitHdfs(CuratorFramework zk, String cutId, long deadline) throws Exception {
     String path = protocol.child(cutId, CutProtocol.HDFS);
+    ZkSignal signal = new ZkSignal();
+    boolean firstRound = true;
     while (true) {
-      CountDownLatch changed = new CountDownLatch(1);
-      CuratorWatcher w = e -> changed.countDown();
-      if (zk.checkExists().usingWatcher(w).forPath(path) != null) {
+      signal.clear();
+      // Read first: once the ack's watch fires, this is the only round trip before "released".
+      try {
         return HdfsAck.decode(zk.getData().forPath(path));
+      } catch (KeeperException.NoNodeException notYet) {
+        // set a watch below
       }
-      failIfAborted(zk, cutId);
+      if (zk.checkExists().usingWatcher(signal).forPath(path) != null) {
+        continue;
+      }
+      if (signal.changed(protocol.abortedDir(cutId)) || firstRound) {
+        failIfAborted(zk, cutId, signal);
+      }
+      firstRound = false;
       if (System.nanoTime() - deadline > 0) {
         throw new IOException("the NameNode plugin did not snapshot the cut's directories within "
             + settings.hdfsTimeoutMs() + " ms (is io.tandem.hdfs.TandemNameNodePlugin in dfs.namenode.plugins, with "
             + "tandem.cut.zookeeper.quorum set, on the active NameNode?)");
       }
-      changed.await(100, TimeUnit.MILLISECONDS);
+      signal.await(100);
     }
   }
 
@@ -523,7 +580,13 @@ public final class FencedCutTaker implements CutTaker, Closeable {
   }
 
   private void failIfAborted(CuratorFramework zk, String cutId) throws Exception {
-    List<String> aborted = zk.getChildren().forPath(protocol.abortedDir(cutId));
+    failIfAborted(zk, cutId, null);
+  }
+
+  /** @param watcher if not null, watches the aborted list for the next abort */
+  private void failIfAborted(CuratorFramework zk, String cutId, CuratorWatcher watcher) throws Exception {
+    String dir = protocol.abortedDir(cutId);
+    List<String> aborted = watcher == null ? zk.getChildren().forPath(dir) : zk.getChildren().usingWatcher(watcher).forPath(dir);
     if (!aborted.isEmpty()) {
       List<String> why = new ArrayList<>();
       for (String node : aborted) {

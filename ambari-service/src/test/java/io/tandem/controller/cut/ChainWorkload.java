@@ -1,6 +1,7 @@
 package io.tandem.controller.cut;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,6 +66,7 @@ final class ChainWorkload implements AutoCloseable {
     public void run() {
       try (Table a = hbase.getTable(t1); Table b = hbase.getTable(t2)) {
         for (int i = 0; !stop.get(); i++) {
+          awaitNotPaused();
           Step st = step(i);
           long t0 = System.nanoTime();
           while (true) {
@@ -105,6 +107,8 @@ final class ChainWorkload implements AutoCloseable {
   final List<Writer> writers = new ArrayList<>();
   private final List<Thread> threads = new ArrayList<>();
   private final AtomicBoolean stop = new AtomicBoolean();
+  private final Object pauseLock = new Object();
+  private boolean paused;
   final java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
 
   ChainWorkload(Connection hbase, FileSystem fs, TableName t1, TableName t2, String d1, String d2, int writers) {
@@ -129,6 +133,36 @@ final class ChainWorkload implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Holds every writer before its next write (writes in flight finish) until {@link #resume}:
+   * the cuts are taken under load, and shipping them need not copy writes nobody checks.
+   */
+  void pause() {
+    synchronized (pauseLock) {
+      paused = true;
+    }
+  }
+
+  void resume() {
+    synchronized (pauseLock) {
+      paused = false;
+      pauseLock.notifyAll();
+    }
+  }
+
+  private void awaitNotPaused() throws InterruptedIOException {
+    synchronized (pauseLock) {
+      while (paused && !stop.get()) {
+        try {
+          pauseLock.wait();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException("writer interrupted while paused");
+        }
+      }
+    }
+  }
+
   int totalAcked() {
     return writers.stream().mapToInt(w -> w.acked.get()).sum();
   }
@@ -136,6 +170,7 @@ final class ChainWorkload implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     stop.set(true);
+    resume();
     for (Thread t : threads) {
       t.join(TimeUnit.SECONDS.toMillis(90));
     }

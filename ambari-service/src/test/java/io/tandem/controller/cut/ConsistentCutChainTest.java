@@ -7,12 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.hbase.NamespaceDescriptor;
 import org.apache.hadoop.hbase.TableName;
+import org.apache.hadoop.hbase.client.Admin;
 import org.apache.hadoop.hbase.client.Result;
 import org.apache.hadoop.hbase.client.ResultScanner;
 import org.apache.hadoop.hbase.client.Scan;
@@ -23,81 +27,152 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import io.tandem.controller.ControllerContext;
+import io.tandem.controller.ControllerFixture;
+import io.tandem.controller.backup.BackupService;
 import io.tandem.controller.cluster.ClusterConnection;
+import io.tandem.core.catalog.CutState;
+import io.tandem.core.catalog.Manifest;
+import io.tandem.core.policy.PolicySpec;
 import io.tandem.testkit.EmbeddedClusters;
 import io.tandem.testkit.TwoClusters;
 
 /**
  * The test no one can fake: writers issue causal chains across two tables and two directories
- * while cuts are taken; in every fenced cut each writer's writes are a prefix of its sequence, and
- * the same check catches the naive sequential cut breaking chains.
+ * while cuts are taken. Every cut goes the way a backup goes — {@link BackupService} ships it to
+ * the secondary (ExportSnapshot, DistCp {@code -diff} after the first) and verifies it there — and
+ * the chains are checked on the secondary's copies: in every cut each writer's writes are a
+ * prefix of its sequence. The first, a middle and the last cut are also restored on the secondary
+ * ({@code RestoreService}: clone or restore of the tables, DistCp into the live directories), and
+ * the live data is checked the same way. The same check catches the naive sequential cut
+ * breaking chains, shipped and restored alike.
  */
 @ExtendWith(TwoClusters.class)
 class ConsistentCutChainTest {
-  private static final int FENCED_CUTS = Integer.getInteger("tandem.chain.cuts", 20);
+  private static final int FENCED_CUTS = Integer.getInteger("tandem.chain.cuts", 12);
   private static final int WRITERS = 4;
   private static ClusterConnection primary;
-  private static ClusterConnection secondary;
+  private static ControllerContext ctx;
 
   @BeforeAll
-  static void setUp(EmbeddedClusters c) {
+  static void setUp(EmbeddedClusters c) throws IOException {
     primary = CutTestSupport.connect("primary", c.primary());
-    secondary = CutTestSupport.connect("secondary", c.secondary());
+    ctx = ControllerFixture.open(c, "/chain");
   }
 
   @AfterAll
   static void tearDown() throws IOException {
+    if (ctx != null) {
+      ctx.close();
+    }
     primary.close();
-    secondary.close();
   }
 
-  private static ChainWorkload workload(EmbeddedClusters c, String prefix) throws Exception {
-    TableName t1 = CutTestSupport.createTable(c.primary(), prefix + "_t1", "c");
-    TableName t2 = CutTestSupport.createTable(c.primary(), prefix + "_t2", "c");
-    String d1 = "/" + prefix + "/d1";
-    String d2 = "/" + prefix + "/d2";
-    primary.fs().delete(new Path("/" + prefix), true);
+  /** Tables {@code ns:t1}, {@code ns:t2} and dirs {@code /ns/d1}, {@code /ns/d2}, and service {@code ns} over them. */
+  private static ChainWorkload workload(EmbeddedClusters c, String ns) throws Exception {
+    try (Admin admin = c.primary().getConnection().getAdmin()) {
+      if (!List.of(admin.listNamespaces()).contains(ns)) {
+        admin.createNamespace(NamespaceDescriptor.create(ns).build());
+      }
+    }
+    TableName t1 = CutTestSupport.createTable(c.primary(), ns + ":t1", "c");
+    TableName t2 = CutTestSupport.createTable(c.primary(), ns + ":t2", "c");
+    String d1 = "/" + ns + "/d1";
+    String d2 = "/" + ns + "/d2";
+    primary.fs().delete(new Path("/" + ns), true);
     primary.fs().mkdirs(new Path(d1));
     primary.fs().mkdirs(new Path(d2));
+    ctx.policies().create(new PolicySpec(ns, List.of("hbase:" + t1.getNameAsString(), "hbase:" + t2.getNameAsString(),
+        "hdfs:" + d1, "hdfs:" + d2), List.of("every:1h"), "push", FENCED_CUTS + 1, null, null, null, null));
     return new ChainWorkload(primary.hbase(), primary.fs(), t1, t2, d1, d2, WRITERS);
   }
 
-  private static CutPlan plan(ChainWorkload w, String cutId) {
-    return CutTestSupport.plan(cutId, List.of(w.t1.getNameAsString(), w.t2.getNameAsString()), List.of(w.d1, w.d2));
+  /**
+   * The controller's own backup path with {@code taker} taking the cuts; the writers are paused
+   * once a cut's snapshots exist (it is taken under load) until the test resumes them, so the
+   * copies stay small.
+   */
+  private static BackupService backups(CutTaker taker, ChainWorkload w) {
+    CutTaker thenPause = plan -> {
+      try {
+        return taker.take(plan);
+      } finally {
+        w.pause();
+      }
+    };
+    ControllerContext.Roles r = ctx.roles();
+    return new BackupService(ctx.conf(), r.primary(), r.secondary(), r.policies(), r.inventory(), r.catalog(),
+        thenPause, () -> r.identity().epoch(), ctx.clock());
+  }
+
+  private static void awaitProgress(ChainWorkload w) {
+    int before = w.totalAcked();
+    CutTestSupport.await("chains to progress", Duration.ofSeconds(30), () -> w.totalAcked() >= before + 3 * WRITERS);
+  }
+
+  private static Manifest backUp(BackupService backups, String service) {
+    Manifest m = backups.run(service, Instant.now(), null);
+    assertEquals(CutState.COMPLETE, m.state(), () -> "cut " + m.cutId() + ": " + m.reason());
+    return m;
+  }
+
+  private static SnapshotCutView onSecondary(Manifest m) {
+    return SnapshotCutView.shipped(ctx.secondary().conf(), m);
+  }
+
+  /** Restores {@code m} on the secondary and returns its live tables and directories. */
+  private static LiveCutView restore(Manifest m) throws IOException {
+    ctx.restores().restore(m.service(), m.cutId(), false);
+    return new LiveCutView(ctx.secondary().hbase(), ctx.secondary().fs());
   }
 
   @Test
-  void everyFencedCutKeepsEveryChainAPrefixAndNoWriteIsLost(EmbeddedClusters c) throws Exception {
+  void everyFencedCutKeepsEveryChainAPrefixOnTheSecondaryAndNoWriteIsLost(EmbeddedClusters c) throws Exception {
     ChainWorkload w = workload(c, "chainf");
-    List<CutPlan> plans = new ArrayList<>();
+    String t1 = w.t1.getNameAsString();
+    Set<Integer> restored = Set.of(0, FENCED_CUTS / 2, FENCED_CUTS - 1);
+    List<String> violations = new ArrayList<>();
     long[] windows = new long[FENCED_CUTS];
-    int[] progress = new int[FENCED_CUTS];
-    try (FencedCutTaker taker = new FencedCutTaker(primary, secondary, FencedCutTaker.Settings.defaults())) {
+    int[] sizes = new int[FENCED_CUTS];
+    long backupNs = 0;
+    long restoreNs = 0;
+    long t0 = System.nanoTime();
+    ControllerContext.Roles r = ctx.roles();
+    try (FencedCutTaker taker = new FencedCutTaker(r.primary(), r.secondary(),
+        FencedCutTaker.Settings.from(ctx.conf().raw()))) {
+      BackupService backups = backups(taker, w);
       w.start();
       for (int i = 0; i < FENCED_CUTS; i++) {
-        int before = w.totalAcked();
-        CutTestSupport.await("chains to progress before cut " + i, Duration.ofSeconds(30),
-            () -> w.totalAcked() >= before + 3 * WRITERS);
-        CutPlan plan = plan(w, "chainf-" + i);
-        CutResult r = taker.take(plan);
-        assertTrue(r.consistent(), r.toString());
-        plans.add(plan);
-        windows[i] = r.fenceWindowMs();
-        progress[i] = w.totalAcked();
+        awaitProgress(w);
+        long b0 = System.nanoTime();
+        Manifest m = backUp(backups, "chainf");
+        backupNs += System.nanoTime() - b0;
+        assertEquals("fenced", m.cutMethod());
+        assertTrue(m.consistent(), m::toString);
+        if (i > 0) {
+          for (Manifest.DirEntry d : m.dirs()) {
+            assertTrue(d.incremental(), () -> "cut " + m.cutId() + " shipped " + d.path() + " in full: " + d.fullSyncReason());
+          }
+        }
+        windows[i] = m.fenceWindowMs();
+
+        SnapshotCutView shipped = onSecondary(m);
+        violations.addAll(w.violations(shipped, "shipped " + m.cutId()));
+        sizes[i] = shipped.rows(t1).size();
+        if (restored.contains(i)) {
+          long r0 = System.nanoTime();
+          LiveCutView live = restore(m);
+          restoreNs += System.nanoTime() - r0;
+          violations.addAll(w.violations(live, "restored " + m.cutId()));
+          assertSameContent(w, shipped, live, "restored " + m.cutId());
+        }
+        w.resume();
       }
     } finally {
       w.close();
     }
     assertNull(w.failure.get(), "writers never gave up");
-
-    List<String> violations = new ArrayList<>();
-    int[] sizes = new int[plans.size()];
-    for (int i = 0; i < plans.size(); i++) {
-      SnapshotCutView view = new SnapshotCutView(primary.conf(), plans.get(i));
-      violations.addAll(w.violations(view, plans.get(i).cutId()));
-      sizes[i] = view.rows(w.t1.getNameAsString()).size();
-    }
-    assertEquals(List.of(), violations, "fenced cuts must be causally closed");
+    assertEquals(List.of(), violations, "fenced cuts, shipped and restored, must be causally closed");
     assertTrue(sizes[sizes.length - 1] > sizes[0], "the cuts saw the chains grow: " + Arrays.toString(sizes));
 
     // Fenced writers were slowed, never lost or half-applied: every acknowledged write is present, whole.
@@ -119,11 +194,23 @@ class ConsistentCutChainTest {
       assertTrue(files > 0);
     }
     Arrays.sort(windows);
-    System.out.printf("chain test: %d fenced cuts of 2 tables (2 regions each) + 2 dirs under %d writers;"
+    System.out.printf("chain test: %d fenced cuts of 2 tables (2 regions each) + 2 dirs under %d writers, each"
+        + " shipped (push, incremental) and checked on the secondary, %d restored there and checked live;"
         + " fence window p50=%d ms p90=%d ms max=%d ms; %d writes acknowledged, %d client-side retries,"
-        + " slowest write %d ms; rows in first/last cut %d/%d%n", FENCED_CUTS, WRITERS, windows[FENCED_CUTS / 2],
+        + " slowest write %d ms; rows in first/last cut %d/%d; backups (cut+ship+verify) %.1f s,"
+        + " restores %.1f s, whole test %.1f s%n", FENCED_CUTS, WRITERS, restored.size(), windows[FENCED_CUTS / 2],
         windows[(int) Math.ceil(FENCED_CUTS * 0.9) - 1], windows[FENCED_CUTS - 1], w.totalAcked(), retries, maxStep,
-        sizes[0], sizes[sizes.length - 1]);
+        sizes[0], sizes[sizes.length - 1], backupNs / 1e9, restoreNs / 1e9, (System.nanoTime() - t0) / 1e9);
+  }
+
+  /** The restore made live exactly what the shipped cut holds, data set by data set. */
+  private static void assertSameContent(ChainWorkload w, CutView cut, CutView live, String label) throws IOException {
+    for (TableName t : List.of(w.t1, w.t2)) {
+      assertEquals(cut.rows(t.getNameAsString()), live.rows(t.getNameAsString()), label + ": rows of " + t);
+    }
+    for (String d : List.of(w.d1, w.d2)) {
+      assertEquals(cut.files(d), live.files(d), label + ": files of " + d);
+    }
   }
 
   /** Counts this writer's rows (in both tables) that carry both of their cells. */
@@ -155,28 +242,39 @@ class ConsistentCutChainTest {
     return rows;
   }
 
-  /** The control: the same workload and checker catch the naive sequential cut. */
+  /**
+   * The control: the same workload, shipping, restore and checker catch the naive sequential cut,
+   * so neither the secondary's copies nor the restored data can pass the fenced test by showing
+   * less than the cut holds.
+   */
   @Test
-  void sequentialCutsAreCaughtBreakingChains(EmbeddedClusters c) throws Exception {
+  void sequentialCutsAreCaughtBreakingChainsOnTheSecondary(EmbeddedClusters c) throws Exception {
     ChainWorkload w = workload(c, "chains");
     List<String> violations = new ArrayList<>();
-    SequentialCutTaker taker = new SequentialCutTaker(primary);
+    Manifest broken = null;
     int cuts = 0;
+    long t0 = System.nanoTime();
     try {
+      BackupService backups = backups(new SequentialCutTaker(ctx.roles().primary()), w);
       w.start();
       while (violations.isEmpty() && cuts < 5) {
-        int before = w.totalAcked();
-        CutTestSupport.await("chains to progress", Duration.ofSeconds(30),
-            () -> w.totalAcked() >= before + 3 * WRITERS);
-        CutPlan plan = plan(w, "chains-" + cuts);
-        assertFalse(taker.take(plan).consistent());
+        awaitProgress(w);
+        Manifest m = backUp(backups, "chains");
+        assertFalse(m.consistent());
         cuts++;
-        violations.addAll(w.violations(new SnapshotCutView(primary.conf(), plan), plan.cutId()));
+        violations.addAll(w.violations(onSecondary(m), "shipped " + m.cutId()));
+        broken = m;
+        w.resume();
       }
     } finally {
       w.close();
     }
-    System.out.println("sequential cuts: " + cuts + " taken, violations found: " + violations);
-    assertFalse(violations.isEmpty(), "the chain checker must catch the unfenced sequential cut");
+    System.out.println("sequential cuts: " + cuts + " taken and shipped, violations found on the secondary: "
+        + violations);
+    assertFalse(violations.isEmpty(), "the chain checker must catch the unfenced sequential cut on the secondary");
+    List<String> live = w.violations(restore(broken), "restored " + broken.cutId());
+    System.out.printf("sequential cut %s restored on the secondary: violations %s; control %.1f s%n",
+        broken.cutId(), live, (System.nanoTime() - t0) / 1e9);
+    assertFalse(live.isEmpty(), "the broken chains must show in the restored tables and directories too");
   }
 }

@@ -5,8 +5,9 @@ import java.util.Set;
 
 /**
  * What one cut holds, data set by data set. The chain checker reads a cut only through this, so
- * the same check runs against the primary's snapshots ({@link SnapshotCutView}) or, later, against
- * a cut shipped to and restored on the secondary.
+ * the same check runs against the primary's snapshots, the copies shipped to the secondary
+ * ({@link SnapshotCutView}) and the live tables and directories a restore made of them
+ * ({@link LiveCutView}).
  */
 interface CutView {
   /** Row keys (as strings) of {@code table} in this cut. */
