@@ -49,7 +49,7 @@ import io.tandem.testkit.TwoClusters;
  */
 @ExtendWith(TwoClusters.class)
 class ConsistentCutChainTest {
-  private static final int FENCED_CUTS = Integer.getInteger("tandem.chain.cuts", 12);
+  private static final int FENCED_CUTS = Integer.getInteger("tandem.chain.cuts", 20);
   private static final int WRITERS = 4;
   private static ClusterConnection primary;
   private static ControllerContext ctx;
