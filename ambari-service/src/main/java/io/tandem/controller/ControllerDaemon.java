@@ -48,11 +48,7 @@ public final class ControllerDaemon implements Closeable {
   private final IdentityService identity;
   private MetricsPublisher metrics;
   private final java.util.concurrent.ScheduledExecutorService autoFailover =
-      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "tandem-auto-failover");
-        t.setDaemon(true);
-        return t;
-      });
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(daemonThread("tandem-auto-failover"));
   private final CountDownLatch closed = new CountDownLatch(1);
   private BackupScheduler scheduler;
   private java.util.concurrent.ScheduledExecutorService userReconcile;
@@ -160,11 +156,8 @@ public final class ControllerDaemon implements Closeable {
     scheduler.start();
     long reconcileEveryS = ctx.conf().getLong(TandemKeys.USERS_RECONCILE_INTERVAL_S);
     if (reconcileEveryS > 0) {
-      userReconcile = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "tandem-users-reconcile");
-        t.setDaemon(true);
-        return t;
-      });
+      userReconcile = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          daemonThread("tandem-users-reconcile"));
       userReconcile.scheduleWithFixedDelay(this::reconcileUsers, reconcileEveryS, reconcileEveryS,
           java.util.concurrent.TimeUnit.SECONDS);
     }
@@ -180,6 +173,14 @@ public final class ControllerDaemon implements Closeable {
       userReconcile.shutdownNow();
       userReconcile = null;
     }
+  }
+
+  private static java.util.concurrent.ThreadFactory daemonThread(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   /** The user data schedule of its own (tandem.users.reconcile.interval.s): catches drift on the secondary. */

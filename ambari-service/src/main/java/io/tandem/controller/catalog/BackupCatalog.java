@@ -46,14 +46,7 @@ public final class BackupCatalog {
   }
 
   public void put(Manifest m) throws IOException {
-    Path dir = cutDir(m.service(), m.cutId());
-    fs.mkdirs(dir);
-    Path tmp = new Path(dir, ".manifest.json.tmp");
-    try (FSDataOutputStream out = fs.create(tmp, true)) {
-      out.write(Json.bytes(m));
-      out.hsync();
-    }
-    fs.rename(tmp, new Path(dir, "manifest.json"), Options.Rename.OVERWRITE);
+    writeAtomically(new Path(cutDir(m.service(), m.cutId()), "manifest.json"), Json.bytes(m));
   }
 
   public Optional<Manifest> get(String service, String cutId) throws IOException {

@@ -1,5 +1,6 @@
 package io.tandem.controller.usersync;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
@@ -163,11 +164,10 @@ public final class UserSyncService {
   public Report applyCut(Manifest cut, UserData recorded, boolean dryRun) throws IOException {
     List<String> tables = cut.tables().stream().map(Manifest.TableEntry::table).toList();
     List<String> dirs = cut.dirs().stream().map(Manifest.DirEntry::path).toList();
-    Set<String> namespaces = new LinkedHashSet<>();
-    recorded.grants().stream().filter(g -> g.scope().startsWith("namespace="))
-        .forEach(g -> namespaces.add(g.scope().substring("namespace=".length())));
-    tables.forEach(t -> namespaces.add(TableName.valueOf(t).getNamespaceAsString()));
-    UserData there = read(secondary, cut.service(), List.copyOf(namespaces), tables, dirs, Map.of(), List.of());
+    List<String> recordedNamespaces = recorded.grants().stream().map(g -> g.scope())
+        .filter(scope -> scope.startsWith("namespace=")).map(scope -> scope.substring("namespace=".length())).toList();
+    UserData there = read(secondary, cut.service(), namespacesOf(recordedNamespaces, tables), tables, dirs, Map.of(),
+        List.of());
     List<Difference> diffs = UserDataDiff.reconcile(recorded, there, Set.of(), true).stream()
         .filter(d -> d.kind() != Kind.USER_GROUPS)
         .toList();
@@ -267,10 +267,6 @@ public final class UserSyncService {
     PathAttrs target = forPath.get(0).target();
     Set<Kind> kinds = forPath.stream().map(Difference::kind).collect(java.util.stream.Collectors.toSet());
     try {
-      if (!secondary.fs().exists(new Path(target.absolute()))) {
-        return forPath.stream().map(d -> d.with(Outcome.DEFERRED,
-            "path not on " + secondary.name() + " yet; the next cut brings it")).toList();
-      }
       // Narrow first: permission bits and ACL, then ownership.
       if (kinds.contains(Kind.PERMISSION) || kinds.contains(Kind.ACL) || kinds.contains(Kind.PATH_ATTRS)) {
         HdfsAttributes.setPermissionAndAcl(secondary.fs(), target);
@@ -279,6 +275,9 @@ public final class UserSyncService {
         HdfsAttributes.setOwner(secondary.fs(), target);
       }
       return forPath.stream().map(d -> d.with(Outcome.APPLIED, null)).toList();
+    } catch (FileNotFoundException e) {
+      return forPath.stream().map(d -> d.with(Outcome.DEFERRED,
+          "path not on " + secondary.name() + " yet; the next cut brings it")).toList();
     } catch (IOException e) {
       String why = firstLine(e);
       return forPath.stream().map(d -> d.with(Outcome.FAILED, why)).toList();
@@ -291,10 +290,15 @@ public final class UserSyncService {
 
   private UserData read(ClusterConnection c, Policy policy, List<String> tables, Collection<String> dirs,
       Map<String, String> dirSnapshots) throws IOException {
-    Set<String> namespaces = new LinkedHashSet<>();
-    policy.of(DataSet.Kind.HBASE_NAMESPACE).forEach(d -> namespaces.add(d.namespace()));
+    List<String> declared = policy.of(DataSet.Kind.HBASE_NAMESPACE).stream().map(DataSet::namespace).toList();
+    return read(c, policy.service(), namespacesOf(declared, tables), tables, dirs, dirSnapshots, policy.users());
+  }
+
+  /** The namespaces whose grants reach the tables: those named, and those of the tables themselves. */
+  private static List<String> namespacesOf(List<String> named, List<String> tables) {
+    Set<String> namespaces = new LinkedHashSet<>(named);
     tables.forEach(t -> namespaces.add(TableName.valueOf(t).getNamespaceAsString()));
-    return read(c, policy.service(), List.copyOf(namespaces), tables, dirs, dirSnapshots, policy.users());
+    return List.copyOf(namespaces);
   }
 
   private UserData read(ClusterConnection c, String service, List<String> namespaces, List<String> tables,
