@@ -82,4 +82,15 @@ public final class ControllerFixture {
       out.write(data);
     }
   }
+
+  /** Waits until {@code condition} holds, polling; fails naming {@code what} when {@code timeout} passes. */
+  public static void await(String what, java.time.Duration timeout, java.util.function.BooleanSupplier condition) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting for " + what);
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(10));
+    }
+  }
 }

@@ -73,13 +73,7 @@ final class CutTestSupport {
 
   /** Waits for a condition, polling; fails with {@code what} when the timeout passes. */
   static void await(String what, Duration timeout, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() - deadline > 0) {
-        throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting for " + what);
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
-    }
+    io.tandem.controller.ControllerFixture.await(what, timeout, condition);
   }
 
   interface IoSupplier<T> {

@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -216,20 +217,28 @@ class YarnShippingTest {
   private static List<ApplicationReport> finishedSince(Set<ApplicationId> before) throws Exception {
     Set<YarnApplicationState> ended = EnumSet.of(YarnApplicationState.FINISHED, YarnApplicationState.FAILED,
         YarnApplicationState.KILLED);
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (true) {
+    try {
+      ControllerFixture.await("MapReduce applications to end", Duration.ofSeconds(30),
+          () -> submittedSince(before).stream().allMatch(a -> ended.contains(a.getYarnApplicationState())));
+    } catch (AssertionError timedOut) {
+      // The callers' assertions name the application that did not end.
+    }
+    List<ApplicationReport> fresh = submittedSince(before);
+    fresh.sort((x, y) -> x.getApplicationId().compareTo(y.getApplicationId()));
+    return fresh;
+  }
+
+  private static List<ApplicationReport> submittedSince(Set<ApplicationId> before) {
+    try {
       List<ApplicationReport> fresh = new ArrayList<>();
       for (ApplicationReport a : yarn.getApplications(Set.of("MAPREDUCE"))) {
         if (!before.contains(a.getApplicationId())) {
           fresh.add(a);
         }
       }
-      boolean done = fresh.stream().allMatch(a -> ended.contains(a.getYarnApplicationState()));
-      if (done || System.currentTimeMillis() > deadline) {
-        fresh.sort((x, y) -> x.getApplicationId().compareTo(y.getApplicationId()));
-        return fresh;
-      }
-      Thread.sleep(200);
+      return fresh;
+    } catch (Exception e) {
+      throw new IllegalStateException("could not list YARN applications: " + e, e);
     }
   }
 

@@ -317,11 +317,8 @@ class UserSyncIT {
     try (ControllerContext daemonCtx = ControllerContext.open(conf);
         io.tandem.controller.ControllerDaemon daemon = new io.tandem.controller.ControllerDaemon(daemonCtx)) {
       daemon.start();
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      while (!secondaryFs.getFileStatus(file).getPermission().equals(primaryFs.getFileStatus(file).getPermission())
-          && System.nanoTime() < deadline) {
-        Thread.onSpinWait();
-      }
+      ControllerFixture.await("the scheduled reconcile", WAIT,
+          () -> permission(secondaryFs, file).equals(permission(primaryFs, file)));
       assertEquals(primaryFs.getFileStatus(file).getPermission(), secondaryFs.getFileStatus(file).getPermission(),
           "the scheduled reconcile put the primary's permission back");
       assertTrue(daemon.isActive());
@@ -352,26 +349,43 @@ class UserSyncIT {
 
   /** Waits until every user can do on the secondary exactly what they can do on the primary (grants reach RegionServers through ZooKeeper). */
   private static void awaitSameAccess() throws Exception {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    Map<String, Boolean> p = access(clusters.primary());
-    Map<String, Boolean> s = access(clusters.secondary());
-    while (!p.equals(s) && System.nanoTime() < deadline) {
-      p = access(clusters.primary());
-      s = access(clusters.secondary());
+    try {
+      ControllerFixture.await("the same access on both clusters", WAIT,
+          () -> access(clusters.primary()).equals(access(clusters.secondary())));
+    } catch (AssertionError timedOut) {
+      // Fall through: the assertion below shows the two matrices.
     }
-    assertEquals(p, s, "access on the secondary must equal access on the primary");
+    assertEquals(access(clusters.primary()), access(clusters.secondary()),
+        "access on the secondary must equal access on the primary");
   }
 
   private static void awaitAccess(HBaseTestingUtility c, String what, boolean expected) throws Exception {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (access(c).get(what) != expected && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
+    try {
+      ControllerFixture.await(what + " = " + expected, WAIT, () -> access(c).get(what) == expected);
+    } catch (AssertionError timedOut) {
+      // Fall through to the assertion, which names what differs.
     }
     assertEquals(expected, access(c).get(what), what);
   }
 
+  private static FsPermission permission(FileSystem fs, org.apache.hadoop.fs.Path p) {
+    try {
+      return fs.getFileStatus(p).getPermission();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** What each test user can do, as that user: read and write the table, read each file. */
-  private static Map<String, Boolean> access(HBaseTestingUtility c) throws Exception {
+  private static Map<String, Boolean> access(HBaseTestingUtility c) {
+    try {
+      return accessOrThrow(c);
+    } catch (Exception e) {
+      throw new IllegalStateException("could not probe access on " + c.getConfiguration().get("fs.defaultFS"), e);
+    }
+  }
+
+  private static Map<String, Boolean> accessOrThrow(HBaseTestingUtility c) throws Exception {
     Map<String, Boolean> out = new TreeMap<>();
     for (String user : USERS.keySet()) {
       out.put(user + " read table", can(() -> {
