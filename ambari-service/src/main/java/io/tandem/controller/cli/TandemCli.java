@@ -67,7 +67,28 @@ public final class TandemCli {
   }
 
   public static void main(String[] args) {
+    defaultLogging();
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** The logging defaults of the jar, used when nothing else configures log4j (reload4j). */
+  static final String DEFAULT_LOG4J = "tandem-default-log4j.properties";
+
+  /**
+   * Before anything logs: unless {@code -Dlog4j.configuration} is given (the launcher passes the
+   * conf dir's log4j.properties) or a log4j.properties sits on the classpath in a directory (a
+   * conf dir put first on the classpath), log to the console with {@link #DEFAULT_LOG4J}: WARN,
+   * Tandem at INFO. A log4j.properties inside some dependency's jar does not count.
+   */
+  static void defaultLogging() {
+    if (System.getProperty("log4j.configuration") != null) {
+      return;
+    }
+    java.net.URL own = TandemCli.class.getClassLoader().getResource("log4j.properties");
+    if (own != null && "file".equals(own.getProtocol())) {
+      return;
+    }
+    System.setProperty("log4j.configuration", DEFAULT_LOG4J);
   }
 
   /** Runs the CLI and returns its exit code; for tests and embedding. */

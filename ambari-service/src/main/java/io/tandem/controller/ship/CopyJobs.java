@@ -1,6 +1,9 @@
 package io.tandem.controller.ship;
 
+import java.io.IOException;
+
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.mapreduce.Cluster;
 
 import io.tandem.controller.TandemConf;
 import io.tandem.core.config.TandemKeys;
@@ -25,5 +28,20 @@ public final class CopyJobs {
     // Block-size independent checksums, so copies verify across clusters with other block sizes.
     c.set("dfs.checksum.combine.mode", "COMPOSITE_CRC");
     return c;
+  }
+
+  /**
+   * Why no copy job can run with this configuration, or null: Hadoop's message when the runner
+   * of mapreduce.framework.name cannot be created ("Cannot initialize Cluster. Please check your
+   * configuration for mapreduce.framework.name ..."; the local runner needs
+   * hadoop-mapreduce-client-common, YARN hadoop-mapreduce-client-jobclient on the classpath).
+   */
+  public static String runnerProblem(Configuration jobConf) {
+    try {
+      new Cluster(jobConf).close();
+      return null;
+    } catch (IOException | RuntimeException e) {
+      return "mapreduce.framework.name=" + jobConf.get("mapreduce.framework.name") + ": " + e.getMessage();
+    }
   }
 }

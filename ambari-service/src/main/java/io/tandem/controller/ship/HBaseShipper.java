@@ -101,8 +101,11 @@ public final class HBaseShipper {
       poller.shutdownNow();
     }
     if (rc != 0) {
+      // ExportSnapshot (an AbstractHBaseTool) logs its exception and returns 1; the commonest cause,
+      // a job runner that cannot start, is named here so it reaches the cut's reason.
+      String cause = CopyJobs.runnerProblem(conf);
       throw new IOException("ExportSnapshot of " + snapshot + " (" + mode.text() + ") exited with " + rc
-          + "; see the controller log for the job's error");
+          + (cause != null ? ": " + cause : "; see the controller log for the job's error"));
     }
     long copied = Math.max(0, archiveBytes(archive) - before);
     progress.progress(CopyProgress.of(table, size.bytes(), size.bytes(), size.files(), size.files(),
