@@ -19,9 +19,13 @@ public record DataSet(Kind kind, String namespace, String name) {
   // HBase's own rules (TableName.isLegalNamespaceName / isLegalTableQualifierName), ASCII only.
   // Namespaces take no '.' or '-': HBase refuses them, and it keeps ns:table -> ns-table
   // (snapshot names, see CutNames) one-to-one.
-  private static final Pattern HBASE_NAMESPACE = Pattern.compile("[a-zA-Z0-9_]+");
-  private static final Pattern HBASE_QUALIFIER = Pattern.compile("[a-zA-Z0-9_][a-zA-Z0-9_.-]*");
-  private static final Pattern HDFS_SEGMENT = Pattern.compile("[^/:\\s]+");
+  // Written in the regex subset Java and Python's re read alike (PolicyRules publishes them to the
+  // Ambari service advisor): no \\s, whose meaning differs, and matched whole.
+  static final Pattern HBASE_NAMESPACE = Pattern.compile("[a-zA-Z0-9_]+");
+  static final Pattern HBASE_QUALIFIER = Pattern.compile("[a-zA-Z0-9_][a-zA-Z0-9_.-]*");
+  static final Pattern HDFS_SEGMENT = Pattern.compile("[^/: \\t\\n\\x0B\\f\\r]+");
+  /** Path segments an HDFS data set may not have: they would not name one directory. */
+  static final java.util.List<String> HDFS_FORBIDDEN_SEGMENTS = java.util.List.of(".", "..", ".snapshot");
 
   public DataSet {
     Objects.requireNonNull(kind, "kind");
@@ -47,7 +51,7 @@ public record DataSet(Kind kind, String namespace, String name) {
         throw new IllegalArgumentException("bad data set \"" + text + "\": an HDFS data set needs an absolute path below /, e.g. hdfs:/data/billing");
       }
       for (String seg : norm.substring(1).split("/")) {
-        if (!HDFS_SEGMENT.matcher(seg).matches() || seg.equals(".") || seg.equals("..") || seg.equals(".snapshot")) {
+        if (!HDFS_SEGMENT.matcher(seg).matches() || HDFS_FORBIDDEN_SEGMENTS.contains(seg)) {
           throw new IllegalArgumentException("bad data set \"" + text + "\": path segment \"" + seg + "\" is not allowed");
         }
       }

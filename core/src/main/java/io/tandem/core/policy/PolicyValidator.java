@@ -2,7 +2,7 @@ package io.tandem.core.policy;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
+import java.time.DateTimeException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -22,7 +22,8 @@ import io.tandem.core.schedule.Schedule;
 public final class PolicyValidator {
   /** Service names become parts of snapshot names, paths and ZooKeeper nodes: keep them tame. */
   public static final Pattern SERVICE_NAME = Pattern.compile("[a-z][a-z0-9_-]{0,47}");
-  private static final Pattern PRINCIPAL_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}");
+  /** Users and groups a policy declares (short names, or Kerberos-style with @ and .). */
+  public static final Pattern PRINCIPAL_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}");
 
   public static final int DEFAULT_RETAIN = 7;
   /** RPO when a policy has neither an explicit one nor a periodic schedule: one day. */
@@ -71,8 +72,8 @@ public final class PolicyValidator {
     Instant createdAt = now;
     if (spec.createdAt() != null) {
       try {
-        createdAt = Instant.parse(spec.createdAt());
-      } catch (DateTimeParseException e) {
+        createdAt = Schedule.parseInstant(spec.createdAt());
+      } catch (DateTimeException e) {
         problems.add("createdAt \"" + spec.createdAt() + "\" is not an ISO-8601 instant");
       }
     }

@@ -37,6 +37,13 @@ public final class CronExpression {
     private static final int[] LONGEST_MONTH = {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 
     /*
+     * What separates fields, and what is trimmed around the expression: ASCII whitespace only (Java's
+     * \s), spelled out so that Python's re, which reads the same rules from policy-rules.json, agrees.
+     */
+    static final String WHITESPACE = " \t\n\u000B\f\r";
+    private static final java.util.regex.Pattern SEPARATOR = java.util.regex.Pattern.compile("[ \\t\\n\\x0B\\f\\r]+");
+
+    /*
      * Defensive bound for nextAfter. Parse-time validation guarantees a match exists, and the Gregorian
      * calendar (weekdays included) repeats every 400 years, so this is never reached; it only turns a
      * future bug into an exception instead of an endless loop.
@@ -106,8 +113,8 @@ public final class CronExpression {
      */
     public static CronExpression parse(String expr) {
         Objects.requireNonNull(expr, "expr");
-        String stripped = expr.strip();
-        String[] parts = stripped.isEmpty() ? new String[0] : stripped.split("\\s+");
+        String stripped = trim(expr);
+        String[] parts = stripped.isEmpty() ? new String[0] : SEPARATOR.split(stripped);
         // Quote the normalized text so the message stays on one line even if the input had newlines.
         String text = String.join(" ", parts);
         if (parts.length != 5) {
@@ -127,6 +134,47 @@ public final class CronExpression {
                     + parts[2] + "\" has no day that exists in month field \"" + parts[3] + "\"");
         }
         return new CronExpression(text, masks, domStar, dowStar);
+    }
+
+    /** {@code s} without the {@link #WHITESPACE} characters at either end. */
+    static String trim(String s) {
+        int b = 0;
+        int e = s.length();
+        while (b < e && WHITESPACE.indexOf(s.charAt(b)) >= 0) {
+            b++;
+        }
+        while (e > b && WHITESPACE.indexOf(s.charAt(e - 1)) >= 0) {
+            e--;
+        }
+        return s.substring(b, e);
+    }
+
+    /**
+     * The syntax rules of {@link #parse}, as data for policy-rules.json (see
+     * {@code io.tandem.core.policy.PolicyRules}): the separator, each field's label, bounds and names
+     * (a name stands for first_name_value + its index), the longest each month can be (index 1-12),
+     * and that a day-of-week of 7 is Sunday.
+     */
+    public static java.util.Map<String, Object> rules() {
+        java.util.List<java.util.Map<String, Object>> fields = new java.util.ArrayList<>();
+        for (Field f : Field.values()) {
+            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("label", f.label);
+            m.put("min", f.min);
+            m.put("max", f.max);
+            m.put("first_name_value", f.firstNameValue);
+            m.put("names", f.names);
+            fields.add(m);
+        }
+        java.util.Map<String, Object> r = new java.util.LinkedHashMap<>();
+        r.put("trim", WHITESPACE);
+        r.put("separator", SEPARATOR.pattern());
+        r.put("fields", fields);
+        r.put("max_digits", 9);
+        r.put("longest_month", java.util.Arrays.stream(LONGEST_MONTH).boxed().toList());
+        r.put("day_of_week_seven_is_sunday", true);
+        r.put("star_means_unrestricted_day", "a day-of-month or day-of-week field starting with * ANDs the two day fields; else they are ORed");
+        return r;
     }
 
     /**

@@ -3,8 +3,10 @@ package io.tandem.core.schedule;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * When a backup policy fires: once at an instant, at a fixed interval from the policy's creation, or
@@ -15,6 +17,32 @@ import java.util.Optional;
  * {@code d}) or {@code cron:0 2 * * *}.
  */
 public sealed interface Schedule permits Schedule.Once, Schedule.Every, Schedule.Cron {
+
+    /**
+     * The instants Tandem accepts ({@code once:} schedules, a policy's {@code createdAt}): ISO-8601 in
+     * the one spelling {@link Instant#toString()} writes, seconds required, an optional fraction of up to
+     * 9 digits, {@code Z} or an offset of at most 18:00. Stricter than {@link Instant#parse} alone (which
+     * also takes {@code 24:00}, lower-case {@code t}/{@code z} and second-precision offsets), so that the
+     * Ambari service advisor, which reads this pattern from policy-rules.json, decides the same. The
+     * date must also exist (checked by {@link Instant#parse}).
+     */
+    Pattern ISO_INSTANT = Pattern.compile("[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+            + "T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-](0[0-9]|1[0-7]):[0-5][0-9]|[+-]18:00)");
+
+    /** Seconds per unit of an {@code every:} interval. */
+    Map<Character, Long> EVERY_UNIT_SECONDS = Map.of('s', 1L, 'm', 60L, 'h', 3_600L, 'd', 86_400L);
+
+    /**
+     * Parses an instant of the form {@link #ISO_INSTANT} describes.
+     *
+     * @throws java.time.DateTimeException if the text has another form or names a date that does not exist
+     */
+    static Instant parseInstant(String text) {
+        if (text == null || !ISO_INSTANT.matcher(text).matches()) {
+            throw new DateTimeException("\"" + text + "\" is not an ISO-8601 instant like 2026-12-01T02:00:00Z");
+        }
+        return Instant.parse(text);
+    }
 
     /**
      * Parses the text form of a schedule. Surrounding whitespace is ignored; the prefixes and units are
@@ -29,12 +57,12 @@ public sealed interface Schedule permits Schedule.Once, Schedule.Every, Schedule
      */
     static Schedule parse(String text) {
         Objects.requireNonNull(text, "text");
-        String s = text.strip();
+        String s = CronExpression.trim(text);
         if (s.startsWith("once:")) {
-            return parseOnce(s, s.substring("once:".length()).strip());
+            return parseOnce(s, CronExpression.trim(s.substring("once:".length())));
         }
         if (s.startsWith("every:")) {
-            return parseEvery(s, s.substring("every:".length()).strip());
+            return parseEvery(s, CronExpression.trim(s.substring("every:".length())));
         }
         if (s.startsWith("cron:")) {
             return new Cron(CronExpression.parse(s.substring("cron:".length())));
@@ -70,7 +98,7 @@ public sealed interface Schedule permits Schedule.Once, Schedule.Every, Schedule
 
     private static Once parseOnce(String text, String body) {
         try {
-            return new Once(Instant.parse(body));
+            return new Once(parseInstant(body));
         } catch (DateTimeException e) {
             throw new IllegalArgumentException("bad schedule \"" + text + "\": \"" + body
                     + "\" is not an ISO-8601 instant (e.g. 2026-12-01T02:00:00Z)", e);
@@ -80,13 +108,7 @@ public sealed interface Schedule permits Schedule.Once, Schedule.Every, Schedule
     private static Every parseEvery(String text, String body) {
         char unit = body.isEmpty() ? ' ' : body.charAt(body.length() - 1);
         String digits = body.isEmpty() ? "" : body.substring(0, body.length() - 1);
-        long unitSeconds = switch (unit) {
-            case 's' -> 1;
-            case 'm' -> 60;
-            case 'h' -> 3_600;
-            case 'd' -> 86_400;
-            default -> 0;
-        };
+        long unitSeconds = EVERY_UNIT_SECONDS.getOrDefault(unit, 0L);
         if (unitSeconds == 0 || digits.isEmpty() || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw new IllegalArgumentException("bad schedule \"" + text
                     + "\": expected every:<n>[s|m|h|d] with a whole number n, e.g. every:15m");
