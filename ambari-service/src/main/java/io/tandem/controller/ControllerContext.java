@@ -39,11 +39,12 @@ import io.tandem.core.policy.TransferMode;
 /**
  * Everything the controller's commands need, wired once from tandem-site.xml: the controller's
  * ZooKeeper, a connection to each of the two clusters (from its own conf dir), the identity
- * record, and the services on top. Which cluster is primary comes from the identity record, so
- * after a switch {@link #refreshRoles()} re-points backups, catalog and restores: cuts always
- * flow from the current primary to the current secondary, and the catalog lives on the
- * current secondary. The CLI, the daemon, the demo and the tests all build their controller
- * through this class.
+ * record, and the services on top. Which cluster is primary comes from the identity record, read
+ * at the moment a service is asked for: every accessor ({@link #backups()}, {@link #catalog()},
+ * {@link #users()} ...) first re-points the services when the record changed, whoever changed it
+ * (this process, the CLI, a standby controller). So cuts always flow from the current primary to
+ * the current secondary, and the catalog lives on the current secondary. The CLI, the daemon,
+ * the demo and the tests all build their controller through this class.
  */
 public final class ControllerContext implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(ControllerContext.class);
@@ -180,7 +181,7 @@ public final class ControllerContext implements Closeable {
     Set<String> tables = new TreeSet<>();
     Set<String> namespaces = new TreeSet<>();
     Set<String> dirs = new TreeSet<>();
-    for (Policy p : roles.policies().list()) {
+    for (Policy p : roles().policies().list()) {
       for (DataSet d : p.dataSets()) {
         switch (d.kind()) {
           case HBASE_TABLE -> tables.add(d.tableName());
@@ -222,36 +223,48 @@ public final class ControllerContext implements Closeable {
     return identity;
   }
 
+  /**
+   * The services as wired for the identity record as it is now. When the controller's ZooKeeper
+   * cannot be read, the last known wiring (logged at WARN): the controller keeps answering, and
+   * whatever it then does that needs ZooKeeper fails on its own with a clear error.
+   */
   public Roles roles() {
-    return roles;
+    try {
+      return refreshRoles();
+    } catch (IOException | RuntimeException e) {
+      Roles last = roles;
+      LOG.warn("could not re-read the identity record ({}); using the last known roles: primary {} (epoch {})",
+          e.getMessage(), last.primary().name(), last.identity().epoch());
+      return last;
+    }
   }
 
   public ClusterConnection primary() {
-    return roles.primary();
+    return roles().primary();
   }
 
   public ClusterConnection secondary() {
-    return roles.secondary();
+    return roles().secondary();
   }
 
   public PolicyService policies() {
-    return roles.policies();
+    return roles().policies();
   }
 
   public BackupCatalog catalog() {
-    return roles.catalog();
+    return roles().catalog();
   }
 
   public BackupService backups() {
-    return roles.backups();
+    return roles().backups();
   }
 
   public RestoreService restores() {
-    return roles.restores();
+    return roles().restores();
   }
 
   public UserSyncService users() {
-    return roles.users();
+    return roles().users();
   }
 
   public Clock clock() {

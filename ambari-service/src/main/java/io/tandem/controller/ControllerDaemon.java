@@ -151,7 +151,7 @@ public final class ControllerDaemon implements Closeable {
     } catch (IOException | RuntimeException e) {
       LOG.error("could not check for interrupted cuts: {}", e.getMessage(), e);
     }
-    scheduler = new BackupScheduler(ctx.policies(), ctx.backups(), ctx.zk(),
+    scheduler = new BackupScheduler(ctx::policies, ctx::backups, ctx.zk(),
         ctx.conf().get(TandemKeys.CONTROLLER_ZK_ROOT), ctx.clock(), ctx.conf().getLong(TandemKeys.SCHEDULER_TICK_MS));
     scheduler.start();
     long reconcileEveryS = ctx.conf().getLong(TandemKeys.USERS_RECONCILE_INTERVAL_S);

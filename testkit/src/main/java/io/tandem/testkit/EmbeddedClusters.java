@@ -42,6 +42,9 @@ public final class EmbeddedClusters implements AutoCloseable {
   private final boolean tandemRegionCoprocessors;
   private final AtomicBoolean started = new AtomicBoolean();
   private boolean authorization;
+  private boolean tandemDefaults = true;
+  private final java.util.Map<String, java.util.Map<String, String>> siteSettings = new java.util.HashMap<>();
+  private int[] zkPorts = {0, 0, 0};
   private HBaseTestingUtility primary;
   private HBaseTestingUtility secondary;
   private TestingServer controllerZk;
@@ -87,6 +90,50 @@ public final class EmbeddedClusters implements AutoCloseable {
   }
 
   /**
+   * Configures Tandem's server-side parts from nothing but {@link #withSiteSettings} (as an
+   * installed cluster is: its hbase-site.xml and hdfs-site.xml hold what the admin, or Ambari's
+   * advisor, put there): no Tandem key or class is set by this class, whatever is on the
+   * classpath. Call before {@link #start()}.
+   */
+  public EmbeddedClusters withoutTandemDefaults() {
+    requireNotStarted("withoutTandemDefaults()");
+    this.tandemDefaults = false;
+    return this;
+  }
+
+  /**
+   * Settings applied to one cluster's configuration (its hbase-site and hdfs-site, as one map)
+   * after everything else, so they win. Call before {@link #start()}.
+   *
+   * @param cluster {@link #PRIMARY} or {@link #SECONDARY}
+   */
+  public EmbeddedClusters withSiteSettings(String cluster, java.util.Map<String, String> settings) {
+    requireNotStarted("withSiteSettings()");
+    if (!PRIMARY.equals(cluster) && !SECONDARY.equals(cluster)) {
+      throw new IllegalArgumentException("cluster must be " + PRIMARY + " or " + SECONDARY + ", got " + cluster);
+    }
+    siteSettings.put(cluster, java.util.Map.copyOf(settings));
+    return this;
+  }
+
+  /**
+   * Fixed client ports for the primary's, the secondary's and the controller's ZooKeeper (0: any
+   * free port), so settings that name a quorum can be computed before the clusters start. Call
+   * before {@link #start()}.
+   */
+  public EmbeddedClusters withZkPorts(int primaryPort, int secondaryPort, int controllerPort) {
+    requireNotStarted("withZkPorts()");
+    this.zkPorts = new int[] {primaryPort, secondaryPort, controllerPort};
+    return this;
+  }
+
+  private void requireNotStarted(String what) {
+    if (started.get()) {
+      throw new IllegalStateException(what + " must come before start()");
+    }
+  }
+
+  /**
    * Starts controller ZooKeeper, then primary and secondary. Blocks until both HBase masters
    * are active and every RegionServer has checked in.
    *
@@ -99,13 +146,13 @@ public final class EmbeddedClusters implements AutoCloseable {
     }
     long t0 = System.nanoTime();
     try {
-      controllerZk = new TestingServer(true);
+      controllerZk = zkPorts[2] > 0 ? new TestingServer(zkPorts[2], true) : new TestingServer(true);
       primary = newCluster(PRIMARY);
       secondary = newCluster(SECONDARY);
       // Sequentially: HBaseTestingUtility publishes its data dirs through JVM-wide system
       // properties, so two clusters starting at once trample each other's NameNode dirs.
-      start(primary);
-      start(secondary);
+      start(primary, zkPorts[0], siteSettings.get(PRIMARY));
+      start(secondary, zkPorts[1], siteSettings.get(SECONDARY));
     } catch (Exception | Error e) {
       close();
       throw e;
@@ -131,6 +178,9 @@ public final class EmbeddedClusters implements AutoCloseable {
     conf.set("dfs.datanode.address", "127.0.0.1:0");
     conf.set("dfs.datanode.http.address", "127.0.0.1:0");
     conf.set("dfs.datanode.ipc.address", "127.0.0.1:0");
+    if (!tandemDefaults) {
+      return new HBaseTestingUtility(conf);
+    }
     conf.set("tandem.cluster.name", name);
     // Tandem's primary-side parts, when their modules are on the classpath (tests of the cut).
     if (tandemRegionCoprocessors && onClasspath(FENCE_OBSERVER)) {
@@ -194,13 +244,22 @@ public final class EmbeddedClusters implements AutoCloseable {
     }
   }
 
-  private void start(HBaseTestingUtility util) {
+  private void start(HBaseTestingUtility util, int zkPort, java.util.Map<String, String> settings) {
     try {
       // ZooKeeper first (startMiniCluster would start it after DFS), so the NameNode plugin is
       // told the quorum it watches for cuts before the NameNode starts.
-      util.startMiniZKCluster();
-      util.getConfiguration().set("tandem.cut.zookeeper.quorum",
-          "127.0.0.1:" + util.getZkCluster().getClientPort());
+      if (zkPort > 0) {
+        util.startMiniZKCluster(1, zkPort);
+      } else {
+        util.startMiniZKCluster();
+      }
+      if (tandemDefaults) {
+        util.getConfiguration().set("tandem.cut.zookeeper.quorum",
+            "127.0.0.1:" + util.getZkCluster().getClientPort());
+      }
+      if (settings != null) {
+        settings.forEach(util.getConfiguration()::set);
+      }
       util.startMiniCluster(regionServers);
       if (authorization) {
         // The AccessController creates hbase:acl as the master starts; grants fail until it is up.

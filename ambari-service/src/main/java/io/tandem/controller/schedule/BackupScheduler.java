@@ -15,6 +15,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
@@ -43,8 +44,8 @@ public final class BackupScheduler implements Closeable {
 
   private enum State { LATENT, STARTED, CLOSED }
 
-  private final PolicyService policies;
-  private final BackupService backups;
+  private final Supplier<PolicyService> policies;
+  private final Supplier<BackupService> backups;
   private final CuratorFramework zk;
   private final String dir;
   private final Clock clock;
@@ -54,8 +55,13 @@ public final class BackupScheduler implements Closeable {
   private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(daemon("tandem-scheduler"));
   private final ExecutorService runners = Executors.newFixedThreadPool(2, daemon("tandem-cut"));
 
-  public BackupScheduler(PolicyService policies, BackupService backups, CuratorFramework zk, String root,
-      Clock clock, long tickMillis) {
+  /**
+   * @param policies the policy service as it is at each tick
+   * @param backups the backup service as it is at each tick: the roles of the clusters are read
+   *     when a cut starts, so a switch made anywhere redirects the next scheduled cut
+   */
+  public BackupScheduler(Supplier<PolicyService> policies, Supplier<BackupService> backups, CuratorFramework zk,
+      String root, Clock clock, long tickMillis) {
     this.policies = Objects.requireNonNull(policies, "policies");
     this.backups = Objects.requireNonNull(backups, "backups");
     this.zk = Objects.requireNonNull(zk, "zk");
@@ -88,7 +94,8 @@ public final class BackupScheduler implements Closeable {
    */
   public synchronized Map<String, Instant> tick(Instant now) {
     Map<String, Instant> started = new java.util.LinkedHashMap<>();
-    for (Policy p : policies.list()) {
+    BackupService backups = this.backups.get();
+    for (Policy p : policies.get().list()) {
       Future<Manifest> f = inFlight.get(p.service());
       if (f != null && !f.isDone()) {
         continue;

@@ -53,7 +53,7 @@ class BackupSchedulerTest {
   }
 
   private BackupScheduler scheduler() {
-    return new BackupScheduler(ctx.policies(), ctx.backups(), ctx.zk(),
+    return new BackupScheduler(ctx::policies, ctx::backups, ctx.zk(),
         ctx.conf().get(TandemKeys.CONTROLLER_ZK_ROOT), Clock.systemUTC(), 60_000);
   }
 

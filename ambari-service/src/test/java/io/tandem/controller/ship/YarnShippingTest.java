@@ -7,23 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.hbase.TableName;
@@ -31,7 +24,6 @@ import org.apache.hadoop.hbase.client.Get;
 import org.apache.hadoop.hbase.client.Result;
 import org.apache.hadoop.hbase.client.Table;
 import org.apache.hadoop.hbase.util.Bytes;
-import org.apache.hadoop.mapreduce.v2.MiniMRYarnCluster;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.ApplicationReport;
 import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
@@ -54,6 +46,7 @@ import io.tandem.core.catalog.Manifest;
 import io.tandem.core.config.TandemKeys;
 import io.tandem.core.policy.PolicySpec;
 import io.tandem.testkit.EmbeddedClusters;
+import io.tandem.testkit.MiniYarn;
 import io.tandem.testkit.TwoClusters;
 
 /**
@@ -72,7 +65,7 @@ class YarnShippingTest {
   private static final String SECONDARY_TAG = "tandem-secondary";
 
   private static EmbeddedClusters clusters;
-  private static MiniMRYarnCluster yarnCluster;
+  private static MiniYarn yarnCluster;
   private static YarnClient yarn;
   private static ControllerContext ctx;
 
@@ -80,17 +73,20 @@ class YarnShippingTest {
   static void setUp(EmbeddedClusters c) throws Exception {
     clusters = c;
     long t0 = System.nanoTime();
-    yarnCluster = startYarn();
+    // One YARN serves both clusters here (in production each has its own), so its job history
+    // lives at one fully qualified place, on the primary's HDFS.
+    yarnCluster = MiniYarn.start(YarnShippingTest.class.getSimpleName(),
+        EmbeddedClusters.fsUri(clusters.primary()) + "/tmp/yarn-shipping-test/history");
     LOG.info("MiniMRYarnCluster up in {} ms: rm={} jhs={}", (System.nanoTime() - t0) / 1_000_000,
-        yarnCluster.getConfig().get(YarnConfiguration.RM_ADDRESS),
-        yarnCluster.getConfig().get("mapreduce.jobhistory.address"));
+        yarnCluster.config().get(YarnConfiguration.RM_ADDRESS),
+        yarnCluster.config().get("mapreduce.jobhistory.address"));
     yarn = YarnClient.createYarnClient();
-    yarn.init(new YarnConfiguration(yarnCluster.getConfig()));
+    yarn.init(new YarnConfiguration(yarnCluster.config()));
     yarn.start();
 
     TandemConf conf = ControllerFixture.conf(c, "/yarnship");
-    writeMapReduceClientConf(Path.of(conf.get(TandemKeys.PRIMARY_CONF_DIR)), PRIMARY_TAG);
-    writeMapReduceClientConf(Path.of(conf.get(TandemKeys.SECONDARY_CONF_DIR)), SECONDARY_TAG);
+    yarnCluster.writeClientConf(Path.of(conf.get(TandemKeys.PRIMARY_CONF_DIR)), PRIMARY_TAG);
+    yarnCluster.writeClientConf(Path.of(conf.get(TandemKeys.SECONDARY_CONF_DIR)), SECONDARY_TAG);
     conf.set(TandemKeys.MAPREDUCE_FRAMEWORK, "yarn");
     ctx = ControllerContext.open(conf);
   }
@@ -108,7 +104,7 @@ class YarnShippingTest {
         }
       } finally {
         if (yarnCluster != null) {
-          yarnCluster.stop();
+          yarnCluster.close();
         }
       }
     }
@@ -246,109 +242,6 @@ class YarnShippingTest {
     return apps.stream().map(a -> a.getApplicationId() + " '" + a.getName() + "' type=" + a.getApplicationType()
         + " tags=" + a.getApplicationTags() + " " + a.getYarnApplicationState() + "/" + a.getFinalApplicationStatus()
         + " " + (a.getFinishTime() - a.getStartTime()) + "ms").collect(Collectors.joining("; ", "[", "]"));
-  }
-
-  /**
-   * A ResourceManager, one NodeManager and a JobHistoryServer in this JVM. Containers (AM and
-   * tasks) inherit this JVM's classpath ({@code yarn.is.minicluster}), so DistCp's and
-   * ExportSnapshot's classes are there; they need this JVM's Java 17 opens and JAVA_HOME.
-   */
-  private static MiniMRYarnCluster startYarn() throws IOException {
-    Configuration conf = new YarnConfiguration();
-    conf.setBoolean(YarnConfiguration.IS_MINI_YARN_CLUSTER, true);
-    // Room for an AM and two maps at once, small heaps (the data is tiny).
-    conf.setInt(YarnConfiguration.NM_PMEM_MB, 4096);
-    conf.setInt(YarnConfiguration.RM_SCHEDULER_MINIMUM_ALLOCATION_MB, 256);
-    conf.setInt("yarn.app.mapreduce.am.resource.mb", 512);
-    conf.setInt("mapreduce.map.memory.mb", 512);
-    conf.setInt("mapreduce.reduce.memory.mb", 512);
-    // Java 17 opens as for this JVM; container logs at WARN to stderr, which YARN quotes in an
-    // application's diagnostics, so a failed AM or task explains itself in the test output.
-    // Short-lived JVMs on a small test machine: C1 only and serial GC start markedly faster.
-    String opts = javaOpens() + " -Djava.net.preferIPv4Stack=true -Dlog4j.configuration=log4j-test.properties"
-        + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC";
-    conf.set("yarn.app.mapreduce.am.command-opts", "-Xmx400m " + opts);
-    conf.set("mapreduce.map.java.opts", "-Xmx400m " + opts);
-    conf.set("mapreduce.reduce.java.opts", "-Xmx400m " + opts);
-    // One AM attempt: a broken launch fails the copy at once instead of retrying.
-    conf.setInt("mapreduce.am.max-attempts", 1);
-    conf.setInt(YarnConfiguration.RM_AM_MAX_ATTEMPTS, 1);
-    // Launch scripts run "$JAVA_HOME/bin/java"; on a real node hadoop-env.sh sets it, here the
-    // NodeManager forces this JVM's home into every container.
-    conf.set(YarnConfiguration.NM_ADMIN_USER_ENV, "JAVA_HOME=" + System.getProperty("java.home"));
-    // One YARN serves both clusters here (in production each has its own), so its job history
-    // lives at one fully qualified place, on the primary's HDFS: pushes (primary HDFS as default
-    // FS) and pulls (secondary HDFS) both write it where the one JobHistoryServer reads it.
-    // (A file:/// path would not do: the AM qualifies it with the job's HDFS authority.)
-    String history = EmbeddedClusters.fsUri(clusters.primary()) + "/tmp/yarn-shipping-test/history";
-    conf.set("mapreduce.jobhistory.intermediate-done-dir", history + "/intermediate");
-    conf.set("mapreduce.jobhistory.done-dir", history + "/done");
-    conf.setBoolean("yarn.nodemanager.disk-health-checker.enable", false);
-    MiniMRYarnCluster cluster = new MiniMRYarnCluster(YarnShippingTest.class.getSimpleName(), 1);
-    try {
-      cluster.init(conf);
-      cluster.start();
-    } catch (RuntimeException | Error e) {
-      cluster.stop();
-      throw e;
-    }
-    return cluster;
-  }
-
-  /** The {@code --add-opens}/{@code --add-exports} this JVM runs with (surefire's argLine). */
-  private static String javaOpens() {
-    List<String> args = ManagementFactory.getRuntimeMXBean().getInputArguments();
-    List<String> out = new ArrayList<>();
-    for (int i = 0; i < args.size(); i++) {
-      String a = args.get(i);
-      if ((a.equals("--add-opens") || a.equals("--add-exports")) && i + 1 < args.size()) {
-        out.add(a + "=" + args.get(++i));
-      } else if (a.startsWith("--add-opens=") || a.startsWith("--add-exports=")
-          || a.startsWith("-Dio.netty.tryReflectionSetAccessible")) {
-        out.add(a);
-      }
-    }
-    if (out.stream().noneMatch(a -> a.contains("java.base/java.lang="))) {
-      out.add("--add-opens=java.base/java.lang=ALL-UNNAMED");
-    }
-    return String.join(" ", out);
-  }
-
-  /**
-   * Writes the YARN cluster's client settings into a cluster's conf dir: yarn.* keys as
-   * yarn-site.xml, MapReduce keys as mapred-site.xml, plus a job tag naming the conf dir.
-   */
-  private static void writeMapReduceClientConf(Path confDir, String tag) throws IOException {
-    Configuration c = yarnCluster.getConfig();
-    Predicate<String> yarnKeys = k -> k.startsWith("yarn.") && !k.startsWith("yarn.app.mapreduce.");
-    Predicate<String> mrKeys = k -> k.startsWith("mapreduce.") || k.startsWith("mapred.")
-        || k.startsWith("yarn.app.mapreduce.");
-    writeSite(c, confDir.resolve("yarn-site.xml"), yarnKeys, Map.of());
-    // Staging on the submitting cluster's own HDFS, as in production (the mini cluster put it
-    // under its local work dir).
-    writeSite(c, confDir.resolve("mapred-site.xml"), mrKeys, Map.of(
-        "yarn.app.mapreduce.am.staging-dir", "/tmp/hadoop-yarn/staging",
-        "mapreduce.job.tags", tag,
-        // ExportSnapshot waits with Job.waitForCompletion, which polls every 5 s by default.
-        "mapreduce.client.completion.pollinterval", "500"));
-  }
-
-  private static void writeSite(Configuration from, Path file, Predicate<String> keys, Map<String, String> extra)
-      throws IOException {
-    Configuration out = new Configuration(false);
-    Set<String> names = new HashSet<>();
-    for (Map.Entry<String, String> e : from) {
-      names.add(e.getKey());
-    }
-    for (String k : names) {
-      if (keys.test(k) && from.get(k) != null) {
-        out.set(k, from.get(k));
-      }
-    }
-    extra.forEach(out::set);
-    try (OutputStream os = Files.newOutputStream(file)) {
-      out.writeXml(os);
-    }
   }
 
   private static byte[] read(FileSystem fs, String path) throws IOException {
