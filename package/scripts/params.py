@@ -17,6 +17,9 @@ configurations = config["configurations"]
 
 hostname = default("/agentLevelParams/hostname", None) or default("/hostname", "localhost")
 java_home = default("/ambariLevelParams/java_home", None) or default("/hostLevelParams/java_home", "/usr/lib/jvm/java")
+# The Ambari server's resources URL (e.g. http://ambari:8080/resources): it serves the installed
+# mpacks too, so the controller's install downloads its runtime from there.
+jdk_location = default("/ambariLevelParams/jdk_location", None) or default("/hostLevelParams/jdk_location", None)
 
 # Cluster
 user_group = default("/configurations/cluster-env/user_group", "hadoop")
@@ -61,12 +64,14 @@ bind_host = (tandem_site.get("tandem.controller.http.bind-host") or "0.0.0.0").s
 tandem_principal_name = (tandem_site.get("tandem.kerberos.principal") or "").replace("_HOST", hostname.lower())
 tandem_keytab = tandem_site.get("tandem.kerberos.keytab") or ""
 
-# Where things go on the host
-tandem_home = "/usr/lib/tandem"
+# Where things go on the host (tandem-env; a test can point both into a sandbox)
+tandem_home = (tandem_env.get("tandem_home") or "/usr/lib/tandem").rstrip("/") or "/"
 tandem_lib_dir = format("{tandem_home}/lib")
 tandem_bin_dir = format("{tandem_home}/bin")
 tandem_bin = format("{tandem_bin_dir}/tandem")
-tandem_conf_dir = "/etc/tandem/conf"
+# What the controller's install unpacked into tandem_lib_dir (the archive's name, SHA-256 and jars).
+tandem_controller_manifest = format("{tandem_home}/controller-archive.json")
+tandem_conf_dir = (tandem_env.get("tandem_conf_dir") or "/etc/tandem/conf").rstrip("/") or "/"
 tandem_out_file = format("{tandem_log_dir}/tandem-controller.out")
 # The CLI entry point inside tandem-ambari-service's jar; `tandem controller start` runs the daemon.
 tandem_cli_main_class = "io.tandem.controller.cli.TandemCli"
@@ -80,8 +85,13 @@ cluster_site_types = ("core-site", "hdfs-site", "hbase-site")
 stack_root = Script.get_stack_root()
 hbase_lib_dirs = (format("{stack_root}/current/hbase-client/lib"), "/usr/lib/hbase/lib")
 hadoop_lib_dirs = (format("{stack_root}/current/hadoop-client/lib"), "/usr/lib/hadoop/lib")
-hbase_plugin_jars = ("tandem-hbase-coprocessor-*.jar", "tandem-core-*.jar")
-hdfs_plugin_jars = ("tandem-hdfs-extension-*.jar", "tandem-core-*.jar")
+# Both jars are shaded with tandem-core, so each is all its daemon needs.
+hbase_plugin_jars = ("tandem-hbase-coprocessor-*.jar",)
+hdfs_plugin_jars = ("tandem-hdfs-extension-*.jar",)
+# The controller's runtime: an archive at the mpack's root on the Ambari server, not in package/
+# (which every TANDEM host downloads); package/files/controller-archive.json names it.
+controller_archive_info = "controller-archive.json"
+download_timeout_s = 600
 
 # The controllers' REST API
 controller_hosts = default("/clusterHostInfo/tandem_controller_hosts", [])

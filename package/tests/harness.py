@@ -5,18 +5,21 @@ to run one command of one script, a real HTTP server playing the controller, and
 loads alert scripts the way the agent does.
 """
 import copy
+import hashlib
 import importlib
+import io
 import importlib.util
 import json
 import os
 import shutil
 import socket
 import sys
+import tarfile
 import tempfile
 import threading
 import time
 import xml.etree.ElementTree as ET
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 METAINFO = os.path.join(REPO_ROOT, "metainfo")
@@ -85,20 +88,92 @@ def command(name, overrides=None, defaults=True):
   return config
 
 
-def package_dir(root, jars=("tandem-ambari-service-0.1.0-SNAPSHOT.jar",
-                            "tandem-hbase-coprocessor-0.1.0-SNAPSHOT.jar",
-                            "tandem-hdfs-extension-0.1.0-SNAPSHOT.jar",
-                            "tandem-core-0.1.0-SNAPSHOT.jar",
-                            "curator-framework-5.7.1.jar")):
-  """A package directory like the agent's cache: the real templates plus files/lib with these jars."""
+SERVER_JARS = ("tandem-hbase-coprocessor-0.1.0-SNAPSHOT.jar", "tandem-hdfs-extension-0.1.0-SNAPSHOT.jar")
+CONTROLLER_JARS = ("tandem-ambari-service-0.1.0-SNAPSHOT.jar", "tandem-core-0.1.0-SNAPSHOT.jar",
+                   "curator-framework-5.7.1.jar", "hadoop-mapreduce-client-common-3.3.5.jar")
+CONTROLLER_ARCHIVE_PATH = "mpacks/tandem-ambari-mpack-0.1.0-SNAPSHOT/controller/tandem-controller-0.1.0-SNAPSHOT.tar.gz"
+
+
+def _fake_jar(path, name):
+  with open(path, "wb") as handle:
+    handle.write(b"PK\x03\x04 " + name.encode())
+
+
+def controller_archive(path, jars=CONTROLLER_JARS, extra=()):
+  """A tandem-controller tarball like the build's: lib/<jar> for each jar (plus extra (name, bytes) entries)."""
+  with tarfile.open(path, "w:gz") as tar:
+    for name in jars:
+      data = b"PK\x03\x04 " + name.encode()
+      info = tarfile.TarInfo("lib/" + name)
+      info.size = len(data)
+      tar.addfile(info, io.BytesIO(data))
+    for name, data in extra:
+      info = tarfile.TarInfo(name)
+      info.size = len(data)
+      tar.addfile(info, io.BytesIO(data))
+  with open(path, "rb") as handle:
+    data = handle.read()
+  return len(data), hashlib.sha256(data).hexdigest()
+
+
+def package_dir(root, server_jars=SERVER_JARS, archive_info=None):
+  """A package directory like the agent's cache: the real templates, files/server with these jars and
+  files/controller-archive.json (archive_info, else one naming CONTROLLER_ARCHIVE_PATH without checksum)."""
   base = os.path.join(root, "package")
   shutil.copytree(TEMPLATES, os.path.join(base, "templates"))
-  lib = os.path.join(base, "files", "lib")
-  os.makedirs(lib)
-  for jar in jars:
-    with open(os.path.join(lib, jar), "wb") as handle:
-      handle.write(b"PK\x03\x04 " + jar.encode())
+  server = os.path.join(base, "files", "server")
+  os.makedirs(server)
+  for jar in server_jars:
+    _fake_jar(os.path.join(server, jar), jar)
+  write_archive_info(base, archive_info or {"name": os.path.basename(CONTROLLER_ARCHIVE_PATH),
+                                            "path": CONTROLLER_ARCHIVE_PATH, "version": "0.1.0-SNAPSHOT"})
   return base
+
+
+def write_archive_info(base, info):
+  with open(os.path.join(base, "files", "controller-archive.json"), "w") as handle:
+    json.dump(info, handle)
+
+
+class ResourceServer(object):
+  """The Ambari server's resources over real HTTP: GET <url>/<path> serves files under root/<path>."""
+
+  def __init__(self, root):
+    self.root = root
+    self.requests = []
+    self._server = None
+
+  def start(self):
+    outer = self
+
+    class Handler(SimpleHTTPRequestHandler):
+      def __init__(self, *args, **kwargs):
+        SimpleHTTPRequestHandler.__init__(self, *args, directory=outer.root, **kwargs)
+
+      def translate_path(self, path):
+        outer.requests.append(path)
+        if path.startswith("/resources/"):
+          path = path[len("/resources"):]
+        return SimpleHTTPRequestHandler.translate_path(self, path)
+
+      def log_message(self, *args):
+        pass
+
+    self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    self._server.daemon_threads = True
+    threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    return self
+
+  @property
+  def url(self):
+    """What the command's /ambariLevelParams/jdk_location holds."""
+    return "http://127.0.0.1:{0}/resources".format(self._server.server_address[1])
+
+  def stop(self):
+    if self._server is not None:
+      self._server.shutdown()
+      self._server.server_close()
+      self._server = None
 
 
 def run_command(module_name, class_name, method, config, basedir=None, patch_params=None):

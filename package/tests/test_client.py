@@ -1,5 +1,5 @@
 """
-TANDEM_CLIENT: install puts the jars in /usr/lib/tandem/lib and links the coprocessor and the
+TANDEM_CLIENT: install puts the two server-side jars (only those) in /usr/lib/tandem/lib and links the coprocessor and the
 NameNode extension into HBase's and Hadoop's lib directories; configure writes /etc/tandem/conf;
 status says a client has no status.
 """
@@ -10,8 +10,9 @@ import unittest
 
 from package.tests import harness
 
-from resource_management.core.exceptions import ClientComponentHasNoStatus
+from resource_management.core.exceptions import ClientComponentHasNoStatus, Fail
 from resource_management.core.logger import Logger
+from resource_management.libraries.script.script import Script
 
 
 class ClientCommands(unittest.TestCase):
@@ -39,17 +40,63 @@ class ClientCommands(unittest.TestCase):
 
   def test_install_links_the_coprocessor_into_hbase_and_the_extension_into_hadoop(self):
     env = self.run_cmd("install")
-    self.assertEqual([("tandem-core-0.1.0-SNAPSHOT.jar", "/usr/lib/tandem/lib/tandem-core-0.1.0-SNAPSHOT.jar"),
-                      ("tandem-hbase-coprocessor-0.1.0-SNAPSHOT.jar",
+    self.assertEqual([("tandem-hbase-coprocessor-0.1.0-SNAPSHOT.jar",
                        "/usr/lib/tandem/lib/tandem-hbase-coprocessor-0.1.0-SNAPSHOT.jar")],
-                     self.links(env, self.hbase_lib))
-    self.assertEqual([("tandem-core-0.1.0-SNAPSHOT.jar", "/usr/lib/tandem/lib/tandem-core-0.1.0-SNAPSHOT.jar"),
-                      ("tandem-hdfs-extension-0.1.0-SNAPSHOT.jar",
+                     self.links(env, self.hbase_lib), "shaded with tandem-core: one jar each")
+    self.assertEqual([("tandem-hdfs-extension-0.1.0-SNAPSHOT.jar",
                        "/usr/lib/tandem/lib/tandem-hdfs-extension-0.1.0-SNAPSHOT.jar")],
                      self.links(env, self.hadoop_lib))
-    copied = [r.name for r in env.of_type("File") if r.name.startswith("/usr/lib/tandem/lib/")]
-    self.assertIn("/usr/lib/tandem/lib/curator-framework-5.7.1.jar", copied, "the client installs every jar")
-    self.assertIn("/usr/lib/tandem/bin/tandem", [r.name for r in env.of_type("File")])
+
+  def test_install_copies_only_the_two_server_jars(self):
+    env = self.run_cmd("install")
+    copied = [r for r in env.of_type("File") if r.name.startswith("/usr/lib/tandem/lib/")]
+    self.assertEqual(["/usr/lib/tandem/lib/" + j for j in harness.SERVER_JARS], [r.name for r in copied])
+    for resource in copied:
+      self.assertEqual(0o644, resource["mode"])
+      self.assertTrue(resource.text.startswith(b"PK"))
+    self.assertNotIn("/usr/lib/tandem/bin/tandem", [r.name for r in env.of_type("File")],
+                     "the CLI and its runtime come with the controller")
+
+  def sandbox(self):
+    home = os.path.join(self.tmp, "usr", "lib", "tandem")
+    os.makedirs(os.path.join(home, "lib"))
+    os.makedirs(os.path.join(home, "bin"))
+    open(os.path.join(home, "bin", "tandem"), "w").close()
+    return home
+
+  def test_install_removes_what_an_older_mpack_put_on_every_host(self):
+    home = self.sandbox()
+    lib = os.path.join(home, "lib")
+    for name in ("tandem-ambari-service-0.0.9.jar", "curator-framework-5.7.1.jar", "tandem-core-0.0.9.jar",
+                 "tandem-hbase-coprocessor-0.1.0-SNAPSHOT.jar"):
+      open(os.path.join(lib, name), "w").close()
+    env = self.run_cmd("install", {"tandem-env/tandem_home": home})
+    deleted = sorted(r.name for r in env.of_type("File") if r.action == "delete")
+    self.assertEqual(sorted([os.path.join(home, "bin", "tandem")] + [
+      os.path.join(lib, n) for n in ("curator-framework-5.7.1.jar", "tandem-ambari-service-0.0.9.jar",
+                                     "tandem-core-0.0.9.jar")]), deleted)
+
+  def test_install_keeps_the_controllers_runtime_on_a_host_that_has_both(self):
+    home = self.sandbox()
+    lib = os.path.join(home, "lib")
+    for name in ("tandem-ambari-service-0.1.0-SNAPSHOT.jar", "curator-framework-5.7.1.jar", "tandem-core-0.0.9.jar"):
+      open(os.path.join(lib, name), "w").close()
+    with open(os.path.join(home, "controller-archive.json"), "w") as handle:
+      harness.json.dump({"jars": ["tandem-ambari-service-0.1.0-SNAPSHOT.jar", "curator-framework-5.7.1.jar"]}, handle)
+    env = self.run_cmd("install", {"tandem-env/tandem_home": home})
+    deleted = [r.name for r in env.of_type("File") if r.action == "delete"]
+    self.assertEqual([os.path.join(lib, "tandem-core-0.0.9.jar")], deleted)
+
+  def test_install_fails_clearly_when_the_mpack_has_no_server_jars(self):
+    shutil.rmtree(os.path.join(self.basedir, "files", "server"))
+    with self.assertRaises(Fail) as caught:
+      self.run_cmd("install")
+    self.assertIn("no Tandem server jars", str(caught.exception))
+    self.assertIn("install-mpack", str(caught.exception))
+
+  def test_get_version_reports_unknown(self):
+    self.run_cmd("get_version")
+    self.assertEqual({"version": "UNKNOWN"}, Script.structuredOut)
 
   def test_default_lib_dirs_follow_the_stack_root(self):
     seen = {}

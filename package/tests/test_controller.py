@@ -72,39 +72,187 @@ class ControllerTestCase(unittest.TestCase):
 
 
 class Install(ControllerTestCase):
+  """install downloads the controller's runtime from the Ambari server (a real HTTP server here)."""
 
-  def test_copies_every_packaged_jar_and_writes_the_launcher(self):
-    env = self.run_cmd("install")
-    jars = sorted(os.listdir(os.path.join(self.basedir, "files", "lib")))
-    copied = [r for r in env.of_type("File") if r.name.startswith("/usr/lib/tandem/lib/")]
-    self.assertEqual(["/usr/lib/tandem/lib/" + j for j in jars], [r.name for r in copied])
-    for resource in copied:
-      self.assertEqual(0o644, resource["mode"])
-      self.assertTrue(resource.text.startswith(b"PK"))
-    launcher = by_name(env, "File", "/usr/lib/tandem/bin/tandem")
+  def setUp(self):
+    ControllerTestCase.setUp(self)
+    self.home = os.path.join(self.tmp, "sandbox", "usr", "lib", "tandem")
+    self.lib = os.path.join(self.home, "lib")
+    self.resources = os.path.join(self.tmp, "resources")
+    self.archive = os.path.join(self.resources, harness.CONTROLLER_ARCHIVE_PATH)
+    os.makedirs(os.path.dirname(self.archive))
+    self.server = harness.ResourceServer(self.resources).start()
+    self.addCleanup(self.server.stop)
+    self.publish()
+
+  def publish(self, jars=harness.CONTROLLER_JARS, extra=(), **info_overrides):
+    size, sha256 = harness.controller_archive(self.archive, jars, extra)
+    info = {"name": os.path.basename(self.archive), "path": harness.CONTROLLER_ARCHIVE_PATH, "size": size,
+            "sha256": sha256, "version": "0.1.0-SNAPSHOT"}
+    info.update(info_overrides)
+    harness.write_archive_info(self.basedir, info)
+
+  def install(self, overrides=None):
+    values = {"tandem-env/tandem_home": self.home, "/ambariLevelParams/jdk_location": self.server.url}
+    values.update(overrides or {})
+    return self.run_cmd("install", self.config(values))
+
+  def jars(self):
+    return sorted(f for f in os.listdir(self.lib) if f.endswith(".jar"))
+
+  def test_downloads_verifies_and_unpacks_the_runtime_and_writes_the_launcher(self):
+    env = self.install()
+    self.assertEqual(["/resources/" + harness.CONTROLLER_ARCHIVE_PATH], self.server.requests)
+    self.assertEqual(sorted(harness.CONTROLLER_JARS), self.jars())
+    with open(os.path.join(self.lib, "tandem-ambari-service-0.1.0-SNAPSHOT.jar"), "rb") as handle:
+      self.assertEqual(b"PK\x03\x04 tandem-ambari-service-0.1.0-SNAPSHOT.jar", handle.read())
+    self.assertFalse([f for f in os.listdir(self.lib) if f.startswith("tandem-hbase-coprocessor")],
+                     "the controller does not load the server-side jars")
+    self.assertFalse([f for f in os.listdir(self.home) if f.startswith("tandem-controller-")], "staging removed")
+    with open(os.path.join(self.home, "controller-archive.json")) as handle:
+      manifest = harness.json.load(handle)
+    self.assertEqual(sorted(harness.CONTROLLER_JARS), manifest["jars"])
+    launcher = by_name(env, "File", self.home + "/bin/tandem")
     self.assertEqual(0o755, launcher["mode"])
-    self.assertIn('exec "${JAVA}" ${TANDEM_OPTS} -cp "${TANDEM_CONF_DIR}:/usr/lib/tandem/lib/*" '
-                  'io.tandem.controller.cli.TandemCli "$@"', launcher.text)
+    self.assertIn('-cp "${TANDEM_CONF_DIR}:' + self.lib + '/*" io.tandem.controller.cli.TandemCli "$@"', launcher.text)
     self.assertIn('TANDEM_CONF_DIR="${TANDEM_CONF_DIR:-/etc/tandem/conf}"', launcher.text)
     self.assertIn("/usr/lib/jvm/java-17-openjdk", launcher.text)
     self.assertIn("tandem-site.xml", [r.name for r in env.of_type("XmlConfig")], "install also configures")
 
-  def test_removes_jars_of_older_versions(self):
-    lib = os.path.join(self.tmp, "installed-lib")
-    os.makedirs(lib)
-    for name in ("tandem-core-0.0.9.jar", "tandem-core-0.1.0-SNAPSHOT.jar", "notes.txt"):
-      open(os.path.join(lib, name), "w").close()
+  def test_a_second_install_of_the_same_archive_downloads_nothing(self):
+    self.install()
+    self.install()
+    self.assertEqual(1, len(self.server.requests))
+    self.assertEqual(sorted(harness.CONTROLLER_JARS), self.jars())
 
-    env = self.run_cmd("install", patch=lambda p: setattr(p, "tandem_lib_dir", lib))
-    deleted = [r.name for r in env.of_type("File") if r.action == "delete"]
-    self.assertEqual([os.path.join(lib, "tandem-core-0.0.9.jar")], deleted)
+  def test_a_new_archive_replaces_the_runtime_and_removes_jars_of_older_versions(self):
+    self.install()
+    for name in ("tandem-core-0.0.9.jar", "tandem-hbase-coprocessor-0.1.0-SNAPSHOT.jar", "notes.txt"):
+      open(os.path.join(self.lib, name), "w").close()
+    self.publish(jars=("tandem-ambari-service-0.1.0-SNAPSHOT.jar", "tandem-core-0.1.0-SNAPSHOT.jar"))
+    env = self.install()
+    self.assertEqual(2, len(self.server.requests))
+    deleted = sorted(r.name for r in env.of_type("File") if r.action == "delete")
+    self.assertEqual([os.path.join(self.lib, n) for n in ("curator-framework-5.7.1.jar",
+                                                          "hadoop-mapreduce-client-common-3.3.5.jar",
+                                                          "tandem-core-0.0.9.jar")], deleted,
+                     "the client's current server jar and non-jars stay")
 
-  def test_fails_clearly_when_the_mpack_has_no_jars(self):
-    shutil.rmtree(os.path.join(self.basedir, "files", "lib"))
+  def test_only_lib_jars_are_unpacked(self):
+    self.publish(extra=(("../evil.jar", b"x"), ("lib/sub/nested.jar", b"x"), ("README", b"x"), ("bin/tandem", b"x")))
+    self.install()
+    self.assertEqual(sorted(harness.CONTROLLER_JARS), self.jars())
+    self.assertFalse(os.path.exists(os.path.join(self.tmp, "sandbox", "usr", "lib", "evil.jar")))
+
+  def test_fails_naming_the_url_and_the_fix_when_the_server_lacks_the_archive(self):
+    os.remove(self.archive)
     with self.assertRaises(Fail) as caught:
-      self.run_cmd("install")
-    self.assertIn("no Tandem jars", str(caught.exception))
+      self.install()
+    message = str(caught.exception)
+    self.assertIn(self.server.url + "/" + harness.CONTROLLER_ARCHIVE_PATH, message)
+    self.assertIn("install-mpack", message)
+    self.assertEqual(1, len(message.splitlines()))
+    self.assertEqual([], self.jars())
+
+  def test_fails_on_a_checksum_or_size_mismatch_and_installs_nothing(self):
+    self.publish(sha256="0" * 64)
+    with self.assertRaises(Fail) as caught:
+      self.install()
+    self.assertIn("SHA-256", str(caught.exception))
+    self.publish(size=1)
+    with self.assertRaises(Fail) as caught:
+      self.install()
+    self.assertIn("not 1", str(caught.exception))
+    self.assertEqual([], self.jars())
+
+  def test_fails_on_an_archive_that_is_not_a_tarball(self):
+    with open(self.archive, "wb") as handle:
+      handle.write(b"<html>not found</html>")
+    harness.write_archive_info(self.basedir, {"name": "x.tar.gz", "path": harness.CONTROLLER_ARCHIVE_PATH})
+    with self.assertRaises(Fail) as caught:
+      self.install()
+    self.assertIn("not a readable tar.gz", str(caught.exception))
+
+  def test_fails_clearly_when_the_mpack_lacks_the_archive_description(self):
+    os.remove(os.path.join(self.basedir, "files", "controller-archive.json"))
+    with self.assertRaises(Fail) as caught:
+      self.install()
+    self.assertIn("controller-archive.json", str(caught.exception))
     self.assertIn("install-mpack", str(caught.exception))
+    self.assertEqual([], self.server.requests)
+
+  def test_get_version_reports_unknown_as_ambari_expects_of_a_component_without_a_version(self):
+    self.run_cmd("get_version")
+    self.assertEqual({"version": "UNKNOWN"}, Script.structuredOut)
+
+
+class Launcher(ControllerTestCase):
+  """bin/tandem, rendered from templates/tandem.j2 and run by bash with a java that prints its arguments."""
+
+  def setUp(self):
+    ControllerTestCase.setUp(self)
+    self.jdk = os.path.join(self.tmp, "jdk")
+    os.makedirs(os.path.join(self.jdk, "bin"))
+    java = os.path.join(self.jdk, "bin", "java")
+    with open(java, "w") as handle:
+      handle.write('#!/bin/sh\nfor a in "$@"; do echo "$a"; done\n')
+    os.chmod(java, 0o755)
+    self.conf = os.path.join(self.tmp, "conf")
+    os.makedirs(self.conf)
+    config = self.config({"tandem-env/tandem_conf_dir": self.conf, "/ambariLevelParams/java_home": self.jdk})
+    env = self.run_cmd("configure", config)
+    for name in ("tandem-env.sh", "log4j.properties"):
+      with open(os.path.join(self.conf, name), "w") as handle:
+        handle.write(by_name(env, "File", os.path.join(self.conf, name)).text)
+    from resource_management.core.environment import Environment
+    from resource_management.core.source import Template
+    with Environment(basedir=self.basedir) as template_env:
+      import params
+      template_env.set_params(params)
+      text = Template("tandem.j2").get_content()
+    self.launcher = os.path.join(self.tmp, "tandem")
+    with open(self.launcher, "w") as handle:
+      handle.write(text)
+    os.chmod(self.launcher, 0o755)
+
+  def java_args(self, *args):
+    env = dict(os.environ)
+    env.pop("TANDEM_OPTS", None)
+    env.pop("TANDEM_CONF_DIR", None)
+    out = subprocess.check_output(["bash", self.launcher] + list(args), env=env)
+    return out.decode().splitlines()
+
+  def last(self, args, prefix):
+    values = [a for a in args if a.startswith(prefix)]
+    return values[-1] if values else None
+
+  def test_the_daemon_logs_to_its_file(self):
+    for argv in (("controller", "start"), ("--conf", "/x/tandem-site.xml", "controller", "start")):
+      args = self.java_args(*argv)
+      self.assertEqual(list(argv), args[-len(argv):])
+      self.assertIsNone(self.last(args, "-Dtandem.root.logger="), "log4j.properties' RFA default applies")
+      self.assertEqual("-Dlog4j.configuration=file:" + self.conf + "/log4j.properties",
+                       self.last(args, "-Dlog4j.configuration="))
+    with open(os.path.join(self.conf, "log4j.properties")) as handle:
+      self.assertIn("tandem.root.logger=INFO,RFA", handle.read())
+
+  def test_every_other_command_logs_to_the_console(self):
+    for argv in (("policy", "list"), ("controller", "--help"), ("config", "defaults"), ("backup", "run", "--service", "start")):
+      args = self.java_args(*argv)
+      self.assertEqual("-Dtandem.root.logger=WARN,console", self.last(args, "-Dtandem.root.logger="), argv)
+      self.assertEqual("-Dtandem.logger.level=INFO", self.last(args, "-Dtandem.logger.level="))
+      self.assertEqual("-Dlog4j.configuration=file:" + self.conf + "/log4j.properties",
+                       self.last(args, "-Dlog4j.configuration="))
+      self.assertEqual(self.conf + ":" + "/usr/lib/tandem/lib/*", args[args.index("-cp") + 1])
+
+  def test_a_log4j_properties_without_a_console_appender_falls_back_to_the_jars_defaults(self):
+    with open(os.path.join(self.conf, "log4j.properties"), "w") as handle:
+      handle.write("log4j.rootLogger=INFO,RFA\n")
+    args = self.java_args("identity", "show")
+    self.assertEqual("-Dlog4j.configuration=tandem-default-log4j.properties", self.last(args, "-Dlog4j.configuration="))
+    os.remove(os.path.join(self.conf, "log4j.properties"))
+    args = self.java_args("identity", "show")
+    self.assertEqual("-Dlog4j.configuration=tandem-default-log4j.properties", self.last(args, "-Dlog4j.configuration="))
 
 
 class Configure(ControllerTestCase):

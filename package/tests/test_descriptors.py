@@ -22,6 +22,8 @@ Lint of every Ambari descriptor, with Ambari's own rules (apache/ambari, trunk):
 """
 import ast
 import glob
+import hashlib
+import io
 import json
 import os
 import re
@@ -759,18 +761,48 @@ class ManagementPack(unittest.TestCase):
     self.assertEqual("tandem-ambari-mpack-${project.version}", root.findtext("a:baseDirectory", namespaces=ns))
     outputs = [e.text for e in root.iter("{%s}outputDirectory" % ns["a"])]
     base = "common-services/{0}/{1}".format(SERVICE, SERVICE_VERSION)
-    self.assertLessEqual({".", base, base + "/package", base + "/package/files/lib",
-                          "addon-services/{0}/{1}".format(SERVICE, SERVICE_VERSION)}, set(outputs))
+    self.assertLessEqual({".", base, base + "/package", base + "/package/files", base + "/package/files/server",
+                          "controller", "addon-services/{0}/{1}".format(SERVICE, SERVICE_VERSION)}, set(outputs))
+    self.assertNotIn(base + "/package/files/lib", outputs, "the controller's runtime must stay out of package/")
+    # package/ (archive.zip, sent to every TANDEM host) gets the two server-side jars and nothing else
+    dependency_sets = root.findall("a:dependencySets/a:dependencySet", ns)
+    self.assertEqual([base + "/package/files/server"],
+                     [d.findtext("a:outputDirectory", namespaces=ns) for d in dependency_sets])
+    self.assertEqual("false", dependency_sets[0].findtext("a:useProjectArtifact", namespaces=ns))
+    self.assertEqual(["io.tandem:tandem-hbase-coprocessor", "io.tandem:tandem-hdfs-extension"],
+                     [e.text for e in dependency_sets[0].findall("a:includes/a:include", ns)])
+    sources = dict((f.findtext("a:source", namespaces=ns), f.findtext("a:outputDirectory", namespaces=ns))
+                   for f in root.findall("a:files/a:file", ns))
+    self.assertEqual("controller", sources["${project.build.directory}/tandem-controller-${project.version}.tar.gz"])
+    self.assertEqual(base + "/package/files", sources["src/assembly/controller-archive.json"])
+
+  def test_controller_assembly_descriptor(self):
+    ns = {"a": "http://maven.apache.org/ASSEMBLY/2.2.0"}
+    root = ET.parse(os.path.join(ASSEMBLY, "controller.xml")).getroot()
+    self.assertEqual(["tar.gz"], [f.text for f in root.findall("a:formats/a:format", ns)])
+    self.assertEqual("false", root.findtext("a:includeBaseDirectory", namespaces=ns))
     dependency_set = root.find("a:dependencySets/a:dependencySet", ns)
+    self.assertEqual("lib", dependency_set.findtext("a:outputDirectory", namespaces=ns))
     self.assertEqual("true", dependency_set.findtext("a:useProjectArtifact", namespaces=ns))
     self.assertEqual("runtime", dependency_set.findtext("a:scope", namespaces=ns))
+    self.assertEqual(["io.tandem:tandem-hbase-coprocessor", "io.tandem:tandem-hdfs-extension"],
+                     [e.text for e in dependency_set.findall("a:excludes/a:exclude", ns)])
+
+  def test_controller_archive_description(self):
+    with open(os.path.join(ASSEMBLY, "controller-archive.json")) as handle:
+      text = handle.read()
+    info = json.loads(text.replace("${tandem.controller.size}", "0"))
+    self.assertEqual("mpacks/tandem-ambari-mpack-${project.version}/controller/tandem-controller-${project.version}.tar.gz",
+                     info["path"])
+    self.assertEqual("tandem-controller-${project.version}.tar.gz", info["name"])
+    self.assertEqual("${tandem.controller.sha256}", info["sha256"])
 
 
 def built_tarballs():
-  return sorted(glob.glob(os.path.join(harness.REPO_ROOT, "ambari-service", "target", "*.tar.gz")))
+  return sorted(glob.glob(os.path.join(harness.REPO_ROOT, "ambari-service", "target", "tandem-ambari-mpack-*.tar.gz")))
 
 
-@unittest.skipUnless(built_tarballs(), "no ambari-service/target/*.tar.gz: run `mvn package` to build the mpack")
+@unittest.skipUnless(built_tarballs(), "no ambari-service/target/tandem-ambari-mpack-*.tar.gz: run `mvn package`")
 class BuiltTarball(unittest.TestCase):
 
   @classmethod
@@ -810,8 +842,37 @@ class BuiltTarball(unittest.TestCase):
       self.assertIn(base + expected, self.names)
     self.assertIn("{0}/addon-services/{1}/{2}/metainfo.xml".format(root, SERVICE, SERVICE_VERSION), self.names)
     self.assertFalse([n for n in self.names if "/package/tests" in n or "__pycache__" in n])
-    jars = [os.path.basename(n) for n in self.names if n.startswith(base + "package/files/lib/") and n.endswith(".jar")]
-    self.assertTrue([j for j in jars if j.startswith("tandem-ambari-service-")], jars)
+    package_files = sorted(n[len(base):] for n in self.names if n.startswith(base + "package/files/")
+                           and not n.endswith("/"))
+    version = self.mpack["version"]
+    self.assertEqual(["package/files/controller-archive.json",
+                      "package/files/server/tandem-hbase-coprocessor-{0}.jar".format(version),
+                      "package/files/server/tandem-hdfs-extension-{0}.jar".format(version)], package_files,
+                     "package/ goes to every TANDEM host: only the two server-side jars")
+    controller = [n for n in self.names if n.startswith(root + "/controller/") and not n.endswith("/")]
+    self.assertEqual(["{0}/controller/tandem-controller-{1}.tar.gz".format(root, version)], controller)
+
+  def test_controller_archive_is_described_and_holds_the_runtime(self):
+    root = self.root_of(self.names)
+    base = "{0}/common-services/{1}/{2}/".format(root, SERVICE, SERVICE_VERSION)
+    version = self.mpack["version"]
+    with tarfile.open(self.path, "r:gz") as archive:
+      info = json.load(archive.extractfile(base + "package/files/controller-archive.json"))
+      member = archive.getmember("{0}/controller/tandem-controller-{1}.tar.gz".format(root, version))
+      data = archive.extractfile(member).read()
+    self.assertNotIn("${", json.dumps(info))
+    self.assertEqual("mpacks/{0}/controller/tandem-controller-{1}.tar.gz".format(root, version), info["path"],
+                     "the path under Ambari's resources URL: install-mpack unpacks the mpack to mpacks/<root>")
+    self.assertEqual(len(data), info["size"])
+    self.assertEqual(hashlib.sha256(data).hexdigest(), info["sha256"])
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as controller:
+      jars = [n for n in controller.getnames() if n.endswith(".jar")]
+    self.assertEqual(jars, [n for n in jars if n.startswith("lib/") and n.count("/") == 1])
+    names = [os.path.basename(n) for n in jars]
+    for prefix in ("tandem-ambari-service-", "tandem-core-", "hadoop-mapreduce-client-common-",
+                   "hadoop-mapreduce-client-jobclient-", "hadoop-distcp-", "hbase-mapreduce-", "curator-recipes-5.7"):
+      self.assertTrue([n for n in names if n.startswith(prefix)], prefix)
+    self.assertFalse([n for n in names if n.startswith(("tandem-hbase-coprocessor-", "tandem-hdfs-extension-"))])
 
   def test_alert_scripts_are_in_the_tarball(self):
     root = self.root_of(self.names)
