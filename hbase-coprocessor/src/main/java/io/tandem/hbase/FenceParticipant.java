@@ -27,6 +27,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.hadoop.conf.Configuration;
+
+import io.tandem.core.config.ServerConf;
 import org.apache.hadoop.hbase.ServerName;
 import org.apache.hadoop.hbase.regionserver.HRegion;
 import org.apache.hadoop.hbase.zookeeper.ZKConfig;
@@ -115,22 +117,35 @@ public final class FenceParticipant implements Closeable {
   private FenceParticipant(String server, Configuration conf) throws IOException {
     this.server = server;
     this.ackName = CutProtocol.nodeName(server) + "~" + UUID.randomUUID().toString().substring(0, 8);
-    this.protocol = new CutProtocol(conf.get(FenceKeys.CUT_ROOT, FenceKeys.CUT_ROOT_DEFAULT));
+    ServerConf sc = new ServerConf(conf, "hbase-site.xml");
+    this.protocol = cutProtocol(sc, FenceKeys.CUT_ROOT, FenceKeys.CUT_ROOT_DEFAULT);
     this.events = Executors.newSingleThreadScheduledExecutor(daemon("tandem-fence-" + server));
-    int flushThreads = Math.max(1, conf.getInt(FenceKeys.FLUSH_THREADS, FenceKeys.FLUSH_THREADS_DEFAULT));
+    int flushThreads = sc.intAtLeast(FenceKeys.FLUSH_THREADS, FenceKeys.FLUSH_THREADS_DEFAULT, 1);
     ThreadPoolExecutor pool = new ThreadPoolExecutor(flushThreads, flushThreads, 60, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(), daemon("tandem-fence-flush-" + server));
     pool.allowCoreThreadTimeOut(true); // threads exist only around a cut
     this.flushPool = pool;
-    String quorum = conf.getTrimmed(FenceKeys.ZK_QUORUM, "");
+    String quorum = sc.trimmed(FenceKeys.ZK_QUORUM, "");
     if (quorum.isEmpty()) {
       quorum = ZKConfig.getZKQuorumServersString(conf);
     }
     this.zk = new ZkSession("Tandem fence", quorum,
-        conf.getInt(FenceKeys.ZK_SESSION_TIMEOUT_MS, FenceKeys.ZK_SESSION_TIMEOUT_MS_DEFAULT),
+        sc.timeoutMs(FenceKeys.ZK_SESSION_TIMEOUT_MS, FenceKeys.ZK_SESSION_TIMEOUT_MS_DEFAULT),
         () -> scheduleRefresh(0));
     LOG.info("Tandem fence participant for {} watching {} on ZooKeeper {}", server, protocol.root(), quorum);
     scheduleRefresh(0);
+  }
+
+  /** The cut protocol under the configured root; the default root when it is empty or refused. */
+  static CutProtocol cutProtocol(ServerConf sc, String key, String def) {
+    String root = sc.trimmed(key, def);
+    try {
+      return new CutProtocol(root);
+    } catch (RuntimeException e) {
+      sc.refuse(key, root, "is not a usable znode path (" + e.getMessage() + ")", def,
+          "write an absolute znode path equal to tandem-site's tandem.cut.zk.root");
+      return new CutProtocol(def);
+    }
   }
 
   /**

@@ -90,12 +90,10 @@ public final class IdentityGuard implements Closeable {
     this.server = server;
     this.quorum = quorum;
     this.cluster = conf.getTrimmed(GuardKeys.CLUSTER_NAME.name(), GuardKeys.CLUSTER_NAME.defaultValue());
-    this.layout = new IdentityLayout(conf.getTrimmed(GuardKeys.ZK_ROOT.name(), GuardKeys.ZK_ROOT.defaultValue()));
-    this.sessionTimeoutMs = conf.getInt(GuardKeys.SESSION_TIMEOUT_MS.name(),
-        Integer.parseInt(GuardKeys.SESSION_TIMEOUT_MS.defaultValue()));
-    if (sessionTimeoutMs <= 0) {
-      throw new IllegalArgumentException(GuardKeys.SESSION_TIMEOUT_MS.name() + " must be > 0, got " + sessionTimeoutMs);
-    }
+    this.layout = new IdentityLayout(new io.tandem.core.config.ServerConf(conf, "hbase-site.xml")
+        .trimmed(GuardKeys.ZK_ROOT.name(), GuardKeys.ZK_ROOT.defaultValue()));
+    this.sessionTimeoutMs = new io.tandem.core.config.ServerConf(conf, "hbase-site.xml").timeoutMs(
+        GuardKeys.SESSION_TIMEOUT_MS.name(), Integer.parseInt(GuardKeys.SESSION_TIMEOUT_MS.defaultValue()));
     this.bypassUsers = GuardKeys.parseUsers(conf.get(GuardKeys.BYPASS_USERS.name(), ""));
     // The suffix tells apart two guards of one server loaded by different class loaders.
     this.member = "regionserver-" + server + "~" + UUID.randomUUID().toString().substring(0, 8);

@@ -11,6 +11,7 @@ import org.apache.hadoop.util.ReflectionUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.tandem.core.config.ServerConf;
 import io.tandem.core.identity.GuardKeys;
 
 /**
@@ -35,19 +36,31 @@ public class TandemAttributeProvider extends INodeAttributeProvider implements C
   private INodeAttributeProvider chained;
   private volatile IdentityGuard guard;
 
+  /**
+   * Never fails the NameNode: an empty or absent chained provider means none; one that cannot be
+   * loaded, is not an INodeAttributeProvider, is Tandem's own or cannot be made is refused with one
+   * ERROR line, and the NameNode runs without it, so ITS checks (Ranger's policies, say) are not
+   * applied until the key is fixed: HDFS's own permissions decide meanwhile.
+   */
   @Override
   public void setConf(Configuration conf) {
     this.conf = conf;
-    Class<? extends INodeAttributeProvider> cls = conf.getClass(GuardKeys.CHAINED_PROVIDER.name(), null,
-        INodeAttributeProvider.class);
+    ServerConf sc = new ServerConf(conf, "hdfs-site.xml");
+    String key = GuardKeys.CHAINED_PROVIDER.name();
+    Class<? extends INodeAttributeProvider> cls = sc.implementation(key, INodeAttributeProvider.class,
+        TandemAttributeProvider.class, WITHOUT_CHAINED);
     if (cls != null) {
-      if (TandemAttributeProvider.class.isAssignableFrom(cls)) {
-        throw new IllegalArgumentException(GuardKeys.CHAINED_PROVIDER.name() + " names " + cls.getName()
-            + ", which would chain Tandem's provider to itself");
+      try {
+        chained = ReflectionUtils.newInstance(cls, conf);
+      } catch (RuntimeException | LinkageError e) {
+        sc.refuse(key, cls.getName(), "cannot be instantiated (" + e + ")", WITHOUT_CHAINED,
+            "check that provider's own configuration, or clear " + key);
       }
-      chained = ReflectionUtils.newInstance(cls, conf);
     }
   }
+
+  static final String WITHOUT_CHAINED = "NO chained provider: its access checks (e.g. Ranger's policies) are NOT"
+      + " applied, HDFS's own permissions decide";
 
   @Override
   public Configuration getConf() {
@@ -57,15 +70,22 @@ public class TandemAttributeProvider extends INodeAttributeProvider implements C
   @Override
   public void start() {
     if (chained != null) {
-      chained.start();
-      LOG.info("TandemAttributeProvider chains to {}", chained.getClass().getName());
+      try {
+        chained.start();
+        LOG.info("TandemAttributeProvider chains to {}", chained.getClass().getName());
+      } catch (RuntimeException | LinkageError e) {
+        new ServerConf(conf, "hdfs-site.xml").refuse(GuardKeys.CHAINED_PROVIDER.name(), chained.getClass().getName(),
+            "failed to start (" + e + ")", WITHOUT_CHAINED, "check that provider's own configuration and log");
+        chained = null;
+      }
     }
     Configuration c = conf == null ? new Configuration() : conf;
     try {
       guard = IdentityGuard.start(memberName(c), c);
     } catch (RuntimeException e) {
       // Never fail the NameNode over the guard's configuration; say loudly that nothing is guarded.
-      LOG.error("TandemAttributeProvider: identity guard is misconfigured; protected directories are NOT guarded", e);
+      LOG.error("TandemAttributeProvider: identity guard is misconfigured; protected directories are NOT guarded: {}",
+          e.toString());
     }
   }
 

@@ -16,6 +16,7 @@ import org.apache.zookeeper.Watcher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.tandem.core.config.ServerConf;
 import io.tandem.core.zk.ZkSession;
 import io.tandem.core.cut.CutProtocol;
 import io.tandem.core.cut.CutSpec;
@@ -58,28 +59,43 @@ public final class TandemNameNodePlugin implements ServicePlugin {
     }
     nameNode = (NameNode) service;
     Configuration conf = nameNode.getConf();
-    String quorum = conf.getTrimmed(HdfsCutKeys.ZK_QUORUM, "");
+    ServerConf sc = new ServerConf(conf, "hdfs-site.xml");
+    String quorum = sc.trimmed(HdfsCutKeys.ZK_QUORUM, "");
     if (quorum.isEmpty()) {
       LOG.warn("TandemNameNodePlugin idle: {} is not set, so it cannot see cuts; fenced cuts with HDFS"
           + " directories will fail at their HDFS step", HdfsCutKeys.ZK_QUORUM);
       return;
     }
     snapshotter = new MultiDirSnapshotter(nameNode);
-    protocol = new CutProtocol(conf.get(HdfsCutKeys.CUT_ROOT, HdfsCutKeys.CUT_ROOT_DEFAULT));
+    protocol = cutProtocol(sc);
     events = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "tandem-namenode-cuts");
       t.setDaemon(true);
       return t;
     });
     try {
-      zk = new ZkSession("Tandem NameNode plugin", quorum, conf.getInt(HdfsCutKeys.ZK_SESSION_TIMEOUT_MS,
-          HdfsCutKeys.ZK_SESSION_TIMEOUT_MS_DEFAULT), () -> scheduleRefresh(0));
+      zk = new ZkSession("Tandem NameNode plugin", quorum,
+          sc.timeoutMs(HdfsCutKeys.ZK_SESSION_TIMEOUT_MS, HdfsCutKeys.ZK_SESSION_TIMEOUT_MS_DEFAULT),
+          () -> scheduleRefresh(0));
     } catch (IOException | RuntimeException e) {
-      LOG.error("TandemNameNodePlugin idle: cannot use ZooKeeper '{}'", quorum, e);
+      sc.refuse(HdfsCutKeys.ZK_QUORUM, quorum, "cannot be used (" + e + ")", "no cut watching (fenced cuts with HDFS"
+          + " directories fail)", "write the primary's HBase ZooKeeper quorum as host:port,...");
       return;
     }
     LOG.info("TandemNameNodePlugin watching {} on ZooKeeper {}", protocol.root(), quorum);
     scheduleRefresh(0);
+  }
+
+  /** The cut protocol under the configured root; the default root when it is empty or refused. */
+  static CutProtocol cutProtocol(ServerConf sc) {
+    String root = sc.trimmed(HdfsCutKeys.CUT_ROOT, HdfsCutKeys.CUT_ROOT_DEFAULT);
+    try {
+      return new CutProtocol(root);
+    } catch (RuntimeException e) {
+      sc.refuse(HdfsCutKeys.CUT_ROOT, root, "is not a usable znode path (" + e.getMessage() + ")",
+          HdfsCutKeys.CUT_ROOT_DEFAULT, "write an absolute znode path equal to tandem-site's tandem.cut.zk.root");
+      return new CutProtocol(HdfsCutKeys.CUT_ROOT_DEFAULT);
+    }
   }
 
   private void scheduleRefresh(long delayMs) {
