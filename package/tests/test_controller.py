@@ -181,6 +181,21 @@ class Install(ControllerTestCase):
     self.assertIn("install-mpack", str(caught.exception))
     self.assertEqual([], self.server.requests)
 
+  def test_installs_from_a_command_the_real_ambari_server_generated(self):
+    # fixtures/ambari-command-controller.json: the INSTALL command Ambari 3.0 (the rig) sent for this pack.
+    config = harness.fixture("ambari-command-controller.json")
+    self.assertEqual(("INSTALL", "TANDEM_CONTROLLER"), (config["roleCommand"], config["role"]))
+    self.assertEqual("http://localhost:8080/resources", config["ambariLevelParams"]["jdk_location"])
+    config["ambariLevelParams"]["jdk_location"] = self.server.url
+    tandem_env = config["configurations"]["tandem-env"]
+    self.assertEqual(("/usr/lib/tandem", "/etc/tandem/conf"), (tandem_env["tandem_home"], tandem_env["tandem_conf_dir"]))
+    tandem_env.update(tandem_home=self.home, tandem_conf_dir=os.path.join(self.tmp, "conf"),
+                      tandem_log_dir=self.log_dir, tandem_pid_dir=self.pid_dir)
+    env = self.run_cmd("install", config)
+    self.assertEqual(sorted(harness.CONTROLLER_JARS), self.jars())
+    self.assertIn(os.path.join(self.tmp, "conf", "tandem-site.xml"),
+                  [os.path.join(r["conf_dir"], r.name) for r in env.of_type("XmlConfig")])
+
   def test_get_version_reports_unknown_as_ambari_expects_of_a_component_without_a_version(self):
     self.run_cmd("get_version")
     self.assertEqual({"version": "UNKNOWN"}, Script.structuredOut)
