@@ -267,3 +267,18 @@ def link_plugin_jars(env):
         Link(path, action="delete")
     for jar in wanted:
       Link(os.path.join(target, jar), to=os.path.join(params.tandem_lib_dir, jar))
+
+
+class UnversionedComponent(object):
+  """Mixin for TANDEM's component scripts (before Script in the bases)."""
+
+  def get_version(self, env):
+    """GET_VERSION, which the agent sends for every component on the host when it registers.
+
+    TANDEM is not in the stack's stack-select packages (its components declare
+    versionAdvertised=false), so Script's own version lookup finds nothing, and the agent logs
+    "Could not get version for component ..." whenever the answer carries no "version". "UNKNOWN"
+    is the value the server expects from a component that does not advertise a version: it
+    accepts it without a warning and leaves the component's version alone.
+    """
+    self.put_structured_out({"version": "UNKNOWN"})

@@ -89,24 +89,13 @@ def wait_until_up(params):
     time.sleep(params.poll_interval_s)
 
 
-class TandemController(Script):
+class TandemController(setup_tandem.UnversionedComponent, Script):
 
   def install(self, env):
     import params
     env.set_params(params)
     setup_tandem.install_controller(env)
     self.configure(env)
-
-  def get_version(self, env):
-    """GET_VERSION, which the agent sends for every component on the host when it registers.
-
-    TANDEM is not in the stack's stack-select packages (its components declare
-    versionAdvertised=false), so Script's own version lookup finds nothing, and the agent logs
-    "Could not get version for component ..." whenever the answer carries no "version". "UNKNOWN"
-    is the value the server expects from a component that does not advertise a version: it
-    accepts it without a warning and leaves the component's version alone.
-    """
-    self.put_structured_out({"version": "UNKNOWN"})
 
   def configure(self, env, upgrade_type=None, config_dir=None):
     import params
