@@ -63,6 +63,12 @@ public final class ClusterRunner {
             EmbeddedClusters.fsUri(clusters.primary()) + "/tmp/installed-pack-yarn/history");
         yarn.writeClientConf(primaryConf, "tandem-primary");
         yarn.writeClientConf(secondaryConf, "tandem-secondary");
+        // Clients of this YARN live in other processes with their own classpath (the installed
+        // controller): as on a real cluster, containers take the cluster's own Hadoop from
+        // mapreduce.application.classpath, not the submitter's classpath (mini-cluster mode).
+        for (Path dir : List.of(primaryConf, secondaryConf)) {
+          asInstalledYarn(dir);
+        }
       }
       Properties ready = new Properties();
       ready.setProperty("primary.conf", primaryConf.toString());
@@ -92,6 +98,20 @@ public final class ClusterRunner {
     }
     stop(yarn, clusters);
     System.exit(0);
+  }
+
+  private static void asInstalledYarn(Path confDir) throws IOException {
+    for (String[] kv : new String[][] {
+        {"yarn-site.xml", "yarn.is.minicluster", "false"},
+        {"mapred-site.xml", "mapreduce.application.classpath", System.getProperty("java.class.path")}}) {
+      Path file = confDir.resolve(kv[0]);
+      org.apache.hadoop.conf.Configuration c = new org.apache.hadoop.conf.Configuration(false);
+      c.addResource(new org.apache.hadoop.fs.Path(file.toUri()));
+      c.set(kv[1], kv[2]);
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      c.writeXml(out);
+      Files.write(file, out.toByteArray());
+    }
   }
 
   private static void stop(MiniYarn yarn, EmbeddedClusters clusters) {
