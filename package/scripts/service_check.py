@@ -45,7 +45,13 @@ def prepare_check_directory(params):
 def wait_for_cut(url, params, cut_id):
   deadline = time.time() + params.service_check_timeout_s
   while True:
-    manifest = tandem_api.cut(url, params.service_check_service, cut_id, params.api_timeout_s)
+    try:
+      manifest = tandem_api.cut(url, params.service_check_service, cut_id, params.api_timeout_s)
+    except tandem_api.ControllerError as error:
+      # The run answers before the cut is in the catalog: until then it is not there (404).
+      if error.status != 404:
+        raise
+      manifest = {"state": "STARTING"}
     state = manifest.get("state")
     if state in tandem_api.TERMINAL_CUT_STATES:
       return manifest
