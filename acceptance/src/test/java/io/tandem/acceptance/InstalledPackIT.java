@@ -334,12 +334,8 @@ class InstalledPackIT {
     say("failover: " + answer + " -> " + identity);
     assertEquals("secondary", identity.path("primary").asText(), identity.toString());
     assertTrue(identity.path("epoch").asLong() > epochBefore, identity.toString());
-    JsonNode cut = scheduledCutAfterSwitch();
     // The catalog now lives on the new secondary: the old primary's HDFS.
-    assertTrue(FileSystem.get(primaryConf).exists(new org.apache.hadoop.fs.Path(
-        "/tandem/catalog/" + SERVICE + "/" + cut.path("cutId").asText() + "/manifest.json")),
-        "the cut after the failover is not in the catalog on the new secondary (the old primary)");
-    assertEquals(identity.path("epoch").asLong(), cut.path("epoch").asLong(), cut.toString());
+    assertScheduledCutFlowsTo(primaryConf, "the new secondary (the old primary)", identity);
   }
 
   @Test
@@ -351,11 +347,7 @@ class InstalledPackIT {
     say("failback: " + Proc.tail(r.output(), 5));
     JsonNode identity = api("GET", "/api/v1/identity", null);
     assertEquals("primary", identity.path("primary").asText(), identity.toString());
-    JsonNode cut = scheduledCutAfterSwitch();
-    assertTrue(FileSystem.get(secondaryConf).exists(new org.apache.hadoop.fs.Path(
-        "/tandem/catalog/" + SERVICE + "/" + cut.path("cutId").asText() + "/manifest.json")),
-        "the cut after the failback is not in the catalog on the secondary");
-    assertEquals(identity.path("epoch").asLong(), cut.path("epoch").asLong(), cut.toString());
+    assertScheduledCutFlowsTo(secondaryConf, "the secondary", identity);
   }
 
   @Test
@@ -464,6 +456,18 @@ class InstalledPackIT {
         admin.deleteTable(clone);
       }
     }
+  }
+
+  /**
+   * The next scheduled cut after a switch lands in the catalog on {@code newSecondary}'s HDFS and
+   * carries the identity's new epoch.
+   */
+  private void assertScheduledCutFlowsTo(Configuration newSecondary, String name, JsonNode identity) throws Exception {
+    JsonNode cut = scheduledCutAfterSwitch();
+    assertTrue(FileSystem.get(newSecondary).exists(new org.apache.hadoop.fs.Path(
+        "/tandem/catalog/" + SERVICE + "/" + cut.path("cutId").asText() + "/manifest.json")),
+        "the cut after the switch is not in the catalog on " + name);
+    assertEquals(identity.path("epoch").asLong(), cut.path("epoch").asLong(), cut.toString());
   }
 
   private JsonNode scheduledCutAfterSwitch() throws Exception {

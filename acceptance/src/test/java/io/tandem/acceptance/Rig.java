@@ -232,8 +232,9 @@ final class Rig implements AutoCloseable {
     ObjectNode cmd = (ObjectNode) JSON.readTree(Path.of(System.getProperty("tandem.ambari.command",
         "../package/tests/fixtures/ambari-command-controller.json")).toFile());
     cmd.set("configurations", JSON.valueToTree(configs));
-    cmd.put("roleCommand", command.equals("STATUS") || command.equals("SERVICE_CHECK") ? command
-        : command.startsWith("INSTALL") || command.equals("START") || command.equals("STOP") ? command : "CUSTOM_COMMAND");
+    // Ambari's own role commands go by name; every other command of a script is a custom one.
+    cmd.put("roleCommand", List.of("INSTALL", "START", "STOP", "STATUS", "SERVICE_CHECK").contains(command) ? command
+        : "CUSTOM_COMMAND");
     cmd.put("role", role);
     cmd.put("commandType", command.equals("STATUS") ? "STATUS_COMMAND" : "EXECUTION_COMMAND");
     ObjectNode ambari = (ObjectNode) cmd.path("ambariLevelParams");
