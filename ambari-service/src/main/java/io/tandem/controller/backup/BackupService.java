@@ -24,6 +24,7 @@ import io.tandem.controller.cluster.ClusterConnection;
 import io.tandem.controller.cut.CutPlan;
 import io.tandem.controller.cut.CutResult;
 import io.tandem.controller.cut.CutTaker;
+import io.tandem.controller.fault.FaultPoints;
 import io.tandem.controller.policy.PolicyService;
 import io.tandem.controller.policy.PrimaryInventory;
 import io.tandem.controller.ship.HBaseShipper;
@@ -160,6 +161,7 @@ public final class BackupService {
         sourceTables.put(table, TableFingerprint.of(primary.conf(), primary.fs(), snap, scratch()));
         long copied = hbaseShipper.ship(snap, table, policy.mode(), size, both);
         tables.add(new Manifest.TableEntry(table, snap, size.bytes(), copied, size.files(), -1, null));
+        FaultPoints.reach(FaultPoints.CUT_SHIP);
       }
       List<Manifest.DirEntry> dirs = new ArrayList<>();
       String prevSnap = previous.map(m -> CutNames.dirSnapshot(m.cutId())).orElse(null);
@@ -169,6 +171,7 @@ public final class BackupService {
         HdfsShipper.Result r = hdfsShipper.ship(dir, snap, replica, prevSnap, policy.mode(), both);
         dirs.add(new Manifest.DirEntry(dir, snap, replica, -1, r.bytesCopied(), r.filesCopied(), null,
             r.incremental(), r.fullSyncReason()));
+        FaultPoints.reach(FaultPoints.CUT_SHIP);
       }
       long copySeconds = Duration.ofNanos(System.nanoTime() - copyStart).toSeconds();
       afterShipHook.accept(plan);
@@ -179,6 +182,7 @@ public final class BackupService {
       }
 
       progress.phase(CutProgress.Phase.VERIFYING);
+      FaultPoints.reach(FaultPoints.CUT_VERIFY);
       List<Manifest.TableEntry> verifiedTables = new ArrayList<>();
       for (Manifest.TableEntry t : tables) {
         TableFingerprint src = sourceTables.get(t.table());
@@ -220,6 +224,7 @@ public final class BackupService {
       catalog.put(done);
       LOG.info("cut {} COMPLETE: {} bytes in cut, {} copied in {} s ({})", cutId, inCut, copied, copySeconds,
           policy.mode().text());
+      FaultPoints.reach(FaultPoints.CUT_CATALOG);
       syncUsers(policy, plan, userData);
       progress.phase(CutProgress.Phase.CLEANING);
       applyRetention(policy);
@@ -323,6 +328,7 @@ public final class BackupService {
     Map<String, String> dirs = new LinkedHashMap<>();
     m.dirs().forEach(d -> dirs.put(d.path(), d.snapshot()));
     removeSnapshots(new CutPlan(m.cutId(), m.service(), m.moment(), m.epoch(), tables, dirs));
+    FaultPoints.reach(FaultPoints.CUT_RETENTION);
     catalog.delete(m.service(), m.cutId());
   }
 

@@ -39,6 +39,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.tandem.controller.cluster.ClusterConnection;
+import io.tandem.controller.fault.FaultPoints;
 import io.tandem.core.config.ConfigKey;
 import io.tandem.core.config.TandemKeys;
 import io.tandem.core.cut.ArmAck;
@@ -303,12 +304,14 @@ public final class FencedCutTaker implements CutTaker, Closeable {
           plan.dirSnapshots(), settings.leaseMs(), nowMs + settings.armTimeoutMs(), nowMs, settings.maxSkewMs());
       publish(zk, spec);
       published = true;
+      FaultPoints.reach(FaultPoints.CUT_ARM);
 
       Map<String, Long> ackLatency = new TreeMap<>();
       Map<String, Placement> armedPlacement = awaitAcks(zk, cutId, tables, initialPlacement, false,
           publishNanos + TimeUnit.MILLISECONDS.toNanos(settings.armTimeoutMs()), ackLatency);
       long armedNanos = System.nanoTime();
       hooks.afterArmed(cutId);
+      FaultPoints.reach(FaultPoints.CUT_FENCE);
 
       Instant takenAt = Instant.now();
       long lockHoldMs = 0;
@@ -333,6 +336,7 @@ public final class FencedCutTaker implements CutTaker, Closeable {
 
       snapshotTables(admin, plan, tables, tablesDone, publishNanos);
       hooks.beforeVerify(cutId);
+      FaultPoints.reach(FaultPoints.CUT_SNAPSHOT);
       verify(zk, cutId, tables, armedPlacement, publishNanos);
 
       zk.create().forPath(protocol.child(cutId, CutProtocol.DONE),

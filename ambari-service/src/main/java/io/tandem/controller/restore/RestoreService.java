@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import io.tandem.controller.TandemConf;
 import io.tandem.controller.catalog.BackupCatalog;
 import io.tandem.controller.cluster.ClusterConnection;
+import io.tandem.controller.fault.FaultPoints;
 import io.tandem.controller.ship.CopyJobs;
 import io.tandem.controller.usersync.UserSyncService;
 import io.tandem.core.catalog.CutState;
@@ -83,6 +84,9 @@ public final class RestoreService {
             ensureNamespace(admin, tn.getNamespaceAsString());
             admin.cloneSnapshot(t.snapshot(), tn);
           }
+        }
+        if (!dryRun) {
+          FaultPoints.reach(FaultPoints.RESTORE_COPY);
         }
       }
     }
