@@ -72,7 +72,7 @@ public final class ControllerContext implements Closeable {
     this.zk = CuratorFrameworkFactory.builder()
         .connectString(conf.get(TandemKeys.CONTROLLER_ZK_QUORUM))
         .retryPolicy(new ExponentialBackoffRetry(200, 5))
-        .sessionTimeoutMs(30_000)
+        .sessionTimeoutMs(conf.getInt(TandemKeys.ZK_SESSION_TIMEOUT_MS))
         .connectionTimeoutMs(10_000)
         .build();
     zk.start();

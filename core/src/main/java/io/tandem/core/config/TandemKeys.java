@@ -14,6 +14,8 @@ public final class TandemKeys {
       "The controller's own ZooKeeper (host:port,...), isolated from the primary: policies, identity, leader election.");
   public static final ConfigKey CONTROLLER_ZK_ROOT = new ConfigKey("tandem.controller.zk.root", "/tandem",
       "Root znode of Tandem's state in the controller's ZooKeeper.");
+  public static final ConfigKey ZK_SESSION_TIMEOUT_MS = new ConfigKey("tandem.zk.session.timeout.ms", "30000",
+      "Session timeout of the controller's ZooKeeper sessions (its own ZooKeeper, and the primary's for cuts): a controller that dies holds its service locks and cut settings this long, after which the next operation takes them over.");
   public static final ConfigKey HTTP_PORT = new ConfigKey("tandem.controller.http.port", "21880",
       "Port of the controller's HTTP API (0 picks a free port).");
   public static final ConfigKey HTTP_BIND_HOST = new ConfigKey("tandem.controller.http.bind-host", "0.0.0.0",
@@ -91,7 +93,7 @@ public final class TandemKeys {
   public static final ConfigKey USERS_MAX_PATHS = new ConfigKey("tandem.users.max.paths", "1000000",
       "Most HDFS paths per service whose attributes a user sync or cut reads; beyond it the read fails with an error naming this key.");
 
-  public static final List<ConfigKey> ALL = List.of(CONTROLLER_ZK_QUORUM, CONTROLLER_ZK_ROOT, HTTP_PORT,
+  public static final List<ConfigKey> ALL = List.of(CONTROLLER_ZK_QUORUM, CONTROLLER_ZK_ROOT, ZK_SESSION_TIMEOUT_MS, HTTP_PORT,
       HTTP_BIND_HOST, PRIMARY_NAME, PRIMARY_CONF_DIR, SECONDARY_NAME, SECONDARY_CONF_DIR, REPLICA_DIR,
       CATALOG_DIR, TRANSFER_MODE, TRANSFER_MAPPERS, TRANSFER_BANDWIDTH_MB, MAPREDUCE_FRAMEWORK,
       SCHEDULER_TICK_MS, FENCE_LEASE_MS, FENCE_ALERT_MS, CUT_METHOD, CUT_ARM_TIMEOUT_MS, CUT_HDFS_TIMEOUT_MS,
