@@ -21,6 +21,7 @@ import io.tandem.controller.catalog.BackupCatalog;
 import io.tandem.controller.cluster.ClusterConnection;
 import io.tandem.controller.cut.CutTakers;
 import io.tandem.controller.identity.IdentityStore;
+import io.tandem.controller.lock.ServiceLocks;
 import io.tandem.controller.policy.PolicyService;
 import io.tandem.controller.policy.PolicyStore;
 import io.tandem.controller.policy.PrimaryInventory;
@@ -55,6 +56,7 @@ public final class ControllerContext implements Closeable {
   private final PolicyStore policyStore;
   private final PolicyValidator validator;
   private final IdentityStore identity;
+  private final ServiceLocks locks;
   private final Clock clock = Clock.systemUTC();
   private volatile Roles roles;
 
@@ -90,6 +92,7 @@ public final class ControllerContext implements Closeable {
     this.policyStore = new PolicyStore(zk, root);
     this.validator = new PolicyValidator(TransferMode.parse(conf.get(TandemKeys.TRANSFER_MODE)));
     this.identity = new IdentityStore(zk, new IdentityLayout(root));
+    this.locks = new ServiceLocks(zk, root, self());
     IdentityRecord rec = identity.initIfAbsent(new IdentityRecord(first.name(), 1, clock.instant(),
         "initial: " + first.name() + " is primary")).record();
     this.roles = wire(rec);
@@ -154,10 +157,10 @@ public final class ControllerContext implements Closeable {
     PolicyService policies = new PolicyService(policyStore, validator, inventory, clock);
     policies.setOnChange(this::publishProtected);
     BackupCatalog catalog = new BackupCatalog(secondary.fs(), conf.get(TandemKeys.CATALOG_DIR));
-    UserSyncService users = new UserSyncService(primary, secondary, policies, inventory, catalog, conf, clock);
+    UserSyncService users = new UserSyncService(primary, secondary, policies, inventory, catalog, conf, clock, locks);
     BackupService backups = new BackupService(conf, primary, secondary, policies, inventory, catalog,
-        CutTakers.forConf(conf, primary, secondary), users, () -> currentEpoch(), clock);
-    RestoreService restores = new RestoreService(secondary, catalog, users, conf);
+        CutTakers.forConf(conf, primary, secondary), users, () -> currentEpoch(), clock, locks);
+    RestoreService restores = new RestoreService(secondary, catalog, users, conf, locks);
     return new Roles(rec, primary, secondary, inventory, policies, catalog, backups, restores, users);
   }
 
@@ -217,6 +220,22 @@ public final class ControllerContext implements Closeable {
 
   public CuratorFramework zk() {
     return zk;
+  }
+
+  /** The per-service locks every cut, restore, retention and user sync takes. */
+  public ServiceLocks locks() {
+    return locks;
+  }
+
+  /** This process as other processes see it in lock notes: host:pid. */
+  public static String self() {
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      host = "localhost";
+    }
+    return host + ":" + ProcessHandle.current().pid();
   }
 
   public IdentityStore identity() {

@@ -25,6 +25,7 @@ import io.tandem.controller.cut.CutPlan;
 import io.tandem.controller.cut.CutResult;
 import io.tandem.controller.cut.CutTaker;
 import io.tandem.controller.fault.FaultPoints;
+import io.tandem.controller.lock.ServiceLocks;
 import io.tandem.controller.policy.PolicyService;
 import io.tandem.controller.policy.PrimaryInventory;
 import io.tandem.controller.ship.HBaseShipper;
@@ -68,12 +69,13 @@ public final class BackupService {
   private final HdfsShipper hdfsShipper;
   private final LongSupplier epoch;
   private final Clock clock;
+  private final ServiceLocks locks;
   private final Map<String, CutProgress> running = new ConcurrentHashMap<>();
   private volatile Consumer<CutPlan> afterShipHook = p -> { };
 
   public BackupService(TandemConf tandem, ClusterConnection primary, ClusterConnection secondary,
       PolicyService policies, PrimaryInventory inventory, BackupCatalog catalog, CutTaker cutTaker,
-      UserSyncService users, LongSupplier epoch, Clock clock) {
+      UserSyncService users, LongSupplier epoch, Clock clock, ServiceLocks locks) {
     this.tandem = tandem;
     this.primary = primary;
     this.secondary = secondary;
@@ -86,6 +88,7 @@ public final class BackupService {
     this.hdfsShipper = new HdfsShipper(primary, secondary, tandem);
     this.epoch = epoch;
     this.clock = clock;
+    this.locks = locks;
   }
 
   /** Fault injection between shipping and verification (tests corrupt a shipped file here). */
@@ -102,6 +105,11 @@ public final class BackupService {
    * Runs a cut of {@code service} at {@code moment} and returns its final manifest (COMPLETE or
    * FAILED). Blocks until done.
    *
+   * <p>Runs under the service's lock ({@link ServiceLocks}), taken without waiting: a cut,
+   * restore or user sync of the same service anywhere (this process, the CLI, another controller)
+   * makes it fail with CONFLICT. Holding the lock, it first fails the cuts a dead holder left
+   * RUNNING (see {@link #failInterrupted(String)}).
+   *
    * @throws TandemException NOT_FOUND for an unknown service, CONFLICT if a cut of it is running
    */
   public Manifest run(String service, Instant moment, ProgressListener listener) {
@@ -112,7 +120,17 @@ public final class BackupService {
       throw TandemException.conflict("a cut of service " + service + " is already running ("
           + running.get(service).cutId() + "): wait for it to finish");
     }
-    try {
+    try (ServiceLocks.Held lock = locks.lock(service, "cut " + cutId, Duration.ZERO)) {
+      try {
+        List<String> failed = failInterrupted(service);
+        if (!failed.isEmpty()) {
+          LOG.warn("service {}: cuts left RUNNING by a controller that died were marked FAILED and their snapshots"
+              + " removed: {}", service, failed);
+        }
+      } catch (IOException e) {
+        throw TandemException.unavailable("could not check the catalog of service " + service
+            + " for interrupted cuts: " + e.getMessage(), e);
+      }
       return runLocked(policy, cutId, moment, progress, listener == null ? ProgressListener.NONE : listener);
     } finally {
       running.remove(service);
@@ -323,6 +341,11 @@ public final class BackupService {
 
   /** Removes a cut's snapshots on both clusters and its manifest. */
   public void deleteCut(Manifest m) throws IOException {
+    if (m.state() == CutState.COMPLETE) {
+      // First never restorable, then its snapshots go: a crash in between leaves a FAILED cut,
+      // which the next retention deletes, never a COMPLETE cut without its snapshots.
+      catalog.put(m.withState(CutState.FAILED, "expired by retention; being deleted", clock.instant()));
+    }
     Map<String, String> tables = new LinkedHashMap<>();
     m.tables().forEach(t -> tables.put(t.table(), t.snapshot()));
     Map<String, String> dirs = new LinkedHashMap<>();
@@ -367,7 +390,9 @@ public final class BackupService {
 
   /**
    * Marks cuts left RUNNING by a controller that stopped mid-cut as FAILED and removes their
-   * snapshots: a cut nobody finished is never restorable.
+   * snapshots, for every service whose lock is free (a service whose lock is held has a cut in
+   * flight somewhere, which is left alone): a cut nobody finished is never restorable. The new
+   * leader calls this.
    */
   public List<String> failInterrupted() throws IOException {
     List<String> out = new ArrayList<>();
@@ -375,23 +400,37 @@ public final class BackupService {
       if (running.containsKey(service)) {
         continue;
       }
-      for (Manifest m : catalog.list(service)) {
-        if (m.state() == CutState.RUNNING) {
-          Map<String, String> tables = new LinkedHashMap<>();
-          Map<String, String> dirs = new LinkedHashMap<>();
-          try {
-            Policy p = policies.get(service);
-            for (String t : inventory.tables(p)) {
-              tables.put(t, CutNames.tableSnapshot(m.cutId(), t));
-            }
-            p.of(DataSet.Kind.HDFS_DIR).forEach(d -> dirs.put(d.path(), CutNames.dirSnapshot(m.cutId())));
-          } catch (TandemException | IOException e) {
-            LOG.warn("cut {}: policy gone, only the manifest is updated: {}", m.cutId(), e.getMessage());
+      try (ServiceLocks.Held lock = locks.lock(service, "clean-up of interrupted cuts", Duration.ZERO)) {
+        out.addAll(failInterrupted(service));
+      } catch (TandemException busy) {
+        LOG.info("service {} is busy ({}): its RUNNING cuts are in flight, not interrupted", service, busy.getMessage());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The cuts of {@code service} left RUNNING, marked FAILED with their snapshots removed. Call only
+   * holding the service's lock: then nobody is running them.
+   */
+  public List<String> failInterrupted(String service) throws IOException {
+    List<String> out = new ArrayList<>();
+    for (Manifest m : catalog.list(service)) {
+      if (m.state() == CutState.RUNNING) {
+        Map<String, String> tables = new LinkedHashMap<>();
+        Map<String, String> dirs = new LinkedHashMap<>();
+        try {
+          Policy p = policies.get(service);
+          for (String t : inventory.tables(p)) {
+            tables.put(t, CutNames.tableSnapshot(m.cutId(), t));
           }
-          removeSnapshots(new CutPlan(m.cutId(), service, m.moment(), m.epoch(), tables, dirs));
-          catalog.put(m.withState(CutState.FAILED, "the controller stopped during the cut", clock.instant()));
-          out.add(m.cutId());
+          p.of(DataSet.Kind.HDFS_DIR).forEach(d -> dirs.put(d.path(), CutNames.dirSnapshot(m.cutId())));
+        } catch (TandemException | IOException e) {
+          LOG.warn("cut {}: policy gone, only the manifest is updated: {}", m.cutId(), e.getMessage());
         }
+        removeSnapshots(new CutPlan(m.cutId(), service, m.moment(), m.epoch(), tables, dirs));
+        catalog.put(m.withState(CutState.FAILED, "the controller stopped during the cut", clock.instant()));
+        out.add(m.cutId());
       }
     }
     return out;

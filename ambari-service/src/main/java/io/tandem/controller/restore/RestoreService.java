@@ -19,6 +19,7 @@ import io.tandem.controller.TandemConf;
 import io.tandem.controller.catalog.BackupCatalog;
 import io.tandem.controller.cluster.ClusterConnection;
 import io.tandem.controller.fault.FaultPoints;
+import io.tandem.controller.lock.ServiceLocks;
 import io.tandem.controller.ship.CopyJobs;
 import io.tandem.controller.usersync.UserSyncService;
 import io.tandem.core.catalog.CutState;
@@ -39,8 +40,11 @@ public final class RestoreService {
   private final BackupCatalog catalog;
   private final UserSyncService users;
   private final TandemConf tandem;
+  private final ServiceLocks locks;
 
-  public RestoreService(ClusterConnection secondary, BackupCatalog catalog, UserSyncService users, TandemConf tandem) {
+  public RestoreService(ClusterConnection secondary, BackupCatalog catalog, UserSyncService users, TandemConf tandem,
+      ServiceLocks locks) {
+    this.locks = locks;
     this.secondary = secondary;
     this.catalog = catalog;
     this.users = users;
@@ -57,9 +61,21 @@ public final class RestoreService {
   }
 
   /**
+   * <p>Runs under the service's lock, so no cut's retention deletes the cut while it is restored.
+   *
    * @throws TandemException NOT_FOUND for an unknown cut, CONFLICT for a cut that is not COMPLETE
+   *         or a service busy with a cut, restore or user sync
    */
   public Report restore(String service, String cutId, boolean dryRun) throws IOException {
+    if (dryRun) {
+      return restoreLocked(service, cutId, true);
+    }
+    try (ServiceLocks.Held lock = locks.lock(service, "restore of cut " + cutId, java.time.Duration.ZERO)) {
+      return restoreLocked(service, cutId, false);
+    }
+  }
+
+  private Report restoreLocked(String service, String cutId, boolean dryRun) throws IOException {
     Manifest m = catalog.require(service, cutId);
     if (m.state() != CutState.COMPLETE) {
       throw TandemException.conflict("cut " + cutId + " of service " + service + " is " + m.state()

@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
 import io.tandem.controller.TandemConf;
 import io.tandem.controller.catalog.BackupCatalog;
 import io.tandem.controller.cluster.ClusterConnection;
+import io.tandem.controller.lock.ServiceLocks;
 import io.tandem.controller.policy.PolicyService;
 import io.tandem.controller.policy.PrimaryInventory;
 import io.tandem.core.catalog.Manifest;
@@ -100,9 +101,11 @@ public final class UserSyncService {
   private final BackupCatalog catalog;
   private final int maxPaths;
   private final Clock clock;
+  private final ServiceLocks locks;
 
   public UserSyncService(ClusterConnection primary, ClusterConnection secondary, PolicyService policies,
-      PrimaryInventory inventory, BackupCatalog catalog, TandemConf conf, Clock clock) {
+      PrimaryInventory inventory, BackupCatalog catalog, TandemConf conf, Clock clock, ServiceLocks locks) {
+    this.locks = locks;
     this.primary = primary;
     this.secondary = secondary;
     this.policies = policies;
@@ -119,9 +122,12 @@ public final class UserSyncService {
    */
   public Report sync(String service, Mode mode, boolean dryRun, boolean removeExtra) throws IOException {
     Policy policy = policies.get(service);
-    List<String> tables = inventory.tables(policy);
-    UserData now = read(primary, policy, tables, dirs(policy), Map.of());
-    return sync(policy, now, tables, mode, dryRun, removeExtra);
+    try (ServiceLocks.Held lock = dryRun ? null
+        : locks.lock(service, "user " + mode.text() + " of " + service, java.time.Duration.ZERO)) {
+      List<String> tables = inventory.tables(policy);
+      UserData now = read(primary, policy, tables, dirs(policy), Map.of());
+      return sync(policy, now, tables, mode, dryRun, removeExtra);
+    }
   }
 
   /** Syncs from user data already read (the cut's, right after it was taken). */

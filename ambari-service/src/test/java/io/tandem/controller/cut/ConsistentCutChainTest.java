@@ -102,7 +102,7 @@ class ConsistentCutChainTest {
     };
     ControllerContext.Roles r = ctx.roles();
     return new BackupService(ctx.conf(), r.primary(), r.secondary(), r.policies(), r.inventory(), r.catalog(),
-        thenPause, r.users(), () -> r.identity().epoch(), ctx.clock());
+        thenPause, r.users(), () -> r.identity().epoch(), ctx.clock(), ctx.locks());
   }
 
   private static void awaitProgress(ChainWorkload w) {
