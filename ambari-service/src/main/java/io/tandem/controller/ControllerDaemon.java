@@ -93,7 +93,8 @@ public final class ControllerDaemon implements Closeable {
     if (ctx.conf().getBoolean(TandemKeys.FAILOVER_AUTOMATIC)) {
       long delayS = ctx.conf().getLong(TandemKeys.FAILOVER_AUTOMATIC_DELAY_S);
       LOG.warn("automatic failover is ON: the secondary is promoted after the primary is faulty for {} s", delayS);
-      autoFailover.scheduleWithFixedDelay(() -> maybeFailOver(delayS), 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+      autoFailover.scheduleWithFixedDelay(health.tasks().guard("auto-failover", () -> maybeFailOver(delayS)), 1, 1,
+          java.util.concurrent.TimeUnit.SECONDS);
     }
   }
 
@@ -122,8 +123,9 @@ public final class ControllerDaemon implements Closeable {
         LOG.error("AUTOMATIC FAILOVER: {} faulty since {}, promoting {}", r.primary(), h.faultySince(), target);
         identity.switchTo(target, true, false, r.epoch());
       }
-    } catch (Exception e) {
-      LOG.error("automatic failover failed: {}", e.getMessage(), e);
+    } catch (java.io.IOException e) {
+      // Counted and logged by the periodic task's guard; it tries again in a second.
+      throw new java.io.UncheckedIOException("automatic failover failed: " + e.getMessage(), e);
     }
   }
 
@@ -153,12 +155,13 @@ public final class ControllerDaemon implements Closeable {
     }
     scheduler = new BackupScheduler(ctx::policies, ctx::backups, ctx.zk(),
         ctx.conf().get(TandemKeys.CONTROLLER_ZK_ROOT), ctx.clock(), ctx.conf().getLong(TandemKeys.SCHEDULER_TICK_MS));
-    scheduler.start();
+    scheduler.start(health.tasks());
     long reconcileEveryS = ctx.conf().getLong(TandemKeys.USERS_RECONCILE_INTERVAL_S);
     if (reconcileEveryS > 0) {
       userReconcile = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
           daemonThread("tandem-users-reconcile"));
-      userReconcile.scheduleWithFixedDelay(this::reconcileUsers, reconcileEveryS, reconcileEveryS,
+      userReconcile.scheduleWithFixedDelay(health.tasks().guard("users-reconcile", this::reconcileUsers),
+          reconcileEveryS, reconcileEveryS,
           java.util.concurrent.TimeUnit.SECONDS);
     }
   }

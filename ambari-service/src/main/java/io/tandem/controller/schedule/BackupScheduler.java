@@ -74,16 +74,16 @@ public final class BackupScheduler implements Closeable {
   }
 
   public void start() {
+    start(new io.tandem.controller.status.PeriodicTasks(clock));
+  }
+
+  /** Starts ticking; a tick that fails is logged and counted in {@code tasks}, and the next one runs. */
+  public void start(io.tandem.controller.status.PeriodicTasks tasks) {
     if (!state.compareAndSet(State.LATENT, State.STARTED)) {
       throw new IllegalStateException("scheduler already started or closed");
     }
-    ticker.scheduleWithFixedDelay(() -> {
-      try {
-        tick(clock.instant());
-      } catch (RuntimeException e) {
-        LOG.error("scheduler tick failed: {}", e.getMessage(), e);
-      }
-    }, 0, tickMillis, TimeUnit.MILLISECONDS);
+    ticker.scheduleWithFixedDelay(tasks.guard("scheduler", () -> tick(clock.instant())), 0, tickMillis,
+        TimeUnit.MILLISECONDS);
   }
 
   /**

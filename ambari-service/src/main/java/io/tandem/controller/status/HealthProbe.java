@@ -37,6 +37,7 @@ public final class HealthProbe implements Closeable {
   private final long intervalMillis;
   private final int threshold;
   private final Clock clock;
+  private final PeriodicTasks tasks;
   private final ClockSkewProbe skewProbe = new ClockSkewProbe();
   private final Map<String, ClusterHealth> last = new ConcurrentHashMap<>();
   private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "tandem-health"));
@@ -49,10 +50,17 @@ public final class HealthProbe implements Closeable {
     this.intervalMillis = intervalMillis;
     this.threshold = threshold;
     this.clock = clock;
+    this.tasks = new PeriodicTasks(clock);
   }
 
   public void start() {
-    ticker.scheduleWithFixedDelay(this::probeAll, 0, intervalMillis, TimeUnit.MILLISECONDS);
+    ticker.scheduleWithFixedDelay(tasks.guard("health-probe", this::probeAll), 0, intervalMillis,
+        TimeUnit.MILLISECONDS);
+  }
+
+  /** The controller's periodic tasks, these probes among them, with their failure counts. */
+  public PeriodicTasks tasks() {
+    return tasks;
   }
 
   /** Probes every cluster once, now. */

@@ -52,7 +52,7 @@ public final class MetricsPublisher implements Closeable {
   }
 
   public void start(long intervalMillis) {
-    timer.scheduleWithFixedDelay(() -> {
+    timer.scheduleWithFixedDelay(health.tasks().guard("metrics", () -> {
       try {
         publish();
       } catch (IOException | RuntimeException e) {
@@ -60,7 +60,7 @@ public final class MetricsPublisher implements Closeable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-    }, 0, intervalMillis, TimeUnit.MILLISECONDS);
+    }), 0, intervalMillis, TimeUnit.MILLISECONDS);
   }
 
   /** The current values, by metric name. */

@@ -110,6 +110,18 @@ public final class StatusReport {
     cap.put("freeBytes", secondaryFree);
     cap.put("nextCutEstimateBytes", nextCutEstimate);
     doc.put("secondaryCapacity", cap);
+    List<Map<String, Object>> tasks = new ArrayList<>();
+    for (PeriodicTasks.Stats t : health.tasks().stats().values()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("name", t.name());
+      m.put("runs", t.runs());
+      m.put("failures", t.failures());
+      m.put("lastSuccessAt", t.lastSuccessAt() == null ? null : t.lastSuccessAt().toString());
+      m.put("lastFailureAt", t.lastFailureAt() == null ? null : t.lastFailureAt().toString());
+      m.put("lastError", t.lastError());
+      tasks.add(m);
+    }
+    doc.put("tasks", tasks);
     return doc;
   }
 }
