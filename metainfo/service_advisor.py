@@ -51,6 +51,9 @@ HBASE_REGION_CLASSES = "hbase.coprocessor.user.region.classes"
 HDFS_PROVIDER = "dfs.namenode.inode.attributes.provider.class"
 HDFS_CHAINED_PROVIDER = "tandem.hdfs.chained.attributes.provider.class"
 HDFS_PLUGINS = "dfs.namenode.plugins"
+# HDFS-11402: snapshots hold files open for write at their length at the snapshot. Without it the
+# NameNode plugin refuses a cut's snapshots (a snapshot's view of an open file would grow past the cut).
+HDFS_CAPTURE_OPEN_FILES = "dfs.namenode.snapshot.capture.openfiles"
 
 # Hosts running these components load Tandem classes, so they need TANDEM_CLIENT's jars:
 # a RegionServer that cannot load a configured coprocessor aborts.
@@ -201,6 +204,7 @@ def recommend_cluster_hooks(configurations, services):
   if "hdfs-site" in service_configs or "hdfs-site" in configurations:
     plugins = _current(configurations, services, "hdfs-site", HDFS_PLUGINS)
     _put(configurations, services, "hdfs-site", HDFS_PLUGINS, append_class(plugins, NAMENODE_PLUGIN))
+    _put(configurations, services, "hdfs-site", HDFS_CAPTURE_OPEN_FILES, "true")
     provider = (_current(configurations, services, "hdfs-site", HDFS_PROVIDER) or "").strip()
     if provider != ATTRIBUTE_PROVIDER:
       # Ours answers first and hands every other decision to the provider it replaced. With none
@@ -737,6 +741,11 @@ def cluster_hook_problems(hbase_site, hdfs_site):
       problems.append(("hdfs-site", HDFS_PLUGINS,
                        "{0} lacks {1}: the NameNode cannot snapshot a cut's directories at one instant".format(
                          HDFS_PLUGINS, NAMENODE_PLUGIN)))
+    if str(hdfs_site.get(HDFS_CAPTURE_OPEN_FILES) or "").strip().lower() != "true":
+      problems.append(("hdfs-site", HDFS_CAPTURE_OPEN_FILES,
+                       "{0} is not true: the NameNode plugin refuses every cut's directory snapshots, since a snapshot"
+                       " would show files open for write growing past the cut's instant; set it to true and restart"
+                       " the NameNodes".format(HDFS_CAPTURE_OPEN_FILES)))
     if (hdfs_site.get(HDFS_PROVIDER) or "").strip() != ATTRIBUTE_PROVIDER:
       problems.append(("hdfs-site", HDFS_PROVIDER,
                        "{0} is not {1}: this cluster does not refuse application writes when it is not primary".format(

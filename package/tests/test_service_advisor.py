@@ -173,6 +173,19 @@ class Recommendations(unittest.TestCase):
                      "an empty chained provider is never recommended (a NameNode used to fail on it)")
     self.assertEqual("org.example.Plugin,io.tandem.hdfs.TandemNameNodePlugin", hdfs["dfs.namenode.plugins"])
 
+  def test_open_files_are_captured_where_the_namenode_plugin_is(self):
+    hdfs = self.recommend(hdfs_site={})["hdfs-site"]["properties"]
+    self.assertEqual("true", hdfs["dfs.namenode.snapshot.capture.openfiles"])
+    again = self.recommend(hdfs_site={"dfs.namenode.snapshot.capture.openfiles": "false"})["hdfs-site"]["properties"]
+    self.assertEqual("true", again["dfs.namenode.snapshot.capture.openfiles"], "a false value is turned on")
+    hbase_only = self.recommend(hbase_site={})
+    self.assertNotIn("hdfs-site", hbase_only, "no hdfs-site recommendation without hdfs-site")
+
+  def test_open_file_capture_the_admin_is_changing_is_left_alone(self):
+    hdfs = self.recommend(hdfs_site={"dfs.namenode.snapshot.capture.openfiles": "false"},
+                          changed=[{"type": "hdfs-site", "name": "dfs.namenode.snapshot.capture.openfiles"}])
+    self.assertNotIn("dfs.namenode.snapshot.capture.openfiles", hdfs.get("hdfs-site", {}).get("properties", {}))
+
   def test_a_blank_previous_provider_is_not_chained(self):
     hdfs = self.recommend(hdfs_site={"dfs.namenode.inode.attributes.provider.class": "  "})["hdfs-site"]["properties"]
     self.assertEqual("io.tandem.hdfs.TandemAttributeProvider", hdfs["dfs.namenode.inode.attributes.provider.class"])
@@ -453,7 +466,8 @@ class ClusterHooksAndLayout(unittest.TestCase):
                       ("hbase-site", "hbase.coprocessor.user.region.classes"),
                       ("hbase-site", "tandem.guard.zk.quorum"), ("hbase-site", "tandem.cluster.name"),
                       ("hbase-site", "tandem.guard.bypass.users"),
-                      ("hdfs-site", "dfs.namenode.plugins"), ("hdfs-site", "dfs.namenode.inode.attributes.provider.class"),
+                      ("hdfs-site", "dfs.namenode.plugins"), ("hdfs-site", "dfs.namenode.snapshot.capture.openfiles"),
+                      ("hdfs-site", "dfs.namenode.inode.attributes.provider.class"),
                       ("hdfs-site", "tandem.cut.zookeeper.quorum"),
                       ("hdfs-site", "tandem.guard.zk.quorum"), ("hdfs-site", "tandem.cluster.name"),
                       ("hdfs-site", "tandem.guard.bypass.users")],
@@ -471,6 +485,8 @@ class ClusterHooksAndLayout(unittest.TestCase):
              ("hbase-site", "hbase.coprocessor.user.region.classes", "io.tandem.hbase.TandemRegionObserver",
               "TandemGuardObserver"),
              ("hdfs-site", "dfs.namenode.plugins", None, "TandemNameNodePlugin"),
+             ("hdfs-site", "dfs.namenode.snapshot.capture.openfiles", None, "refuses every cut's directory snapshots"),
+             ("hdfs-site", "dfs.namenode.snapshot.capture.openfiles", "false", "open for write"),
              ("hdfs-site", "dfs.namenode.inode.attributes.provider.class", RANGER, "TandemAttributeProvider"),
              ("hdfs-site", "tandem.cut.zookeeper.quorum", None, "fails after tandem.cut.hdfs.timeout.ms"),
              ("hbase-site", "tandem.guard.zk.quorum", None, "identity guard is off"),
