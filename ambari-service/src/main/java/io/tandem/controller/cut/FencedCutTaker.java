@@ -20,9 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.api.CuratorWatcher;
-import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.hbase.HRegionLocation;
@@ -70,6 +68,11 @@ import io.tandem.core.cut.HdfsAck;
  * armed" → {@code done}. Any failure writes {@code done} as failed (every participant drops
  * everything), deletes the cut's snapshots and throws; the switches are restored either way.
  *
+ * <p>The switches' state from before the cut is kept in the primary's ZooKeeper while they are off
+ * ({@link ClusterSwitches}), so a controller killed mid-cut leaves them off only until the next
+ * cut or {@link #recoverSwitches()} gives them back, once its ZooKeeper session
+ * ({@code tandem.zk.session.timeout.ms}) has ended.
+ *
  * <p>One cut at a time per instance ({@link #take} is synchronized): the balancer and split/merge
  * switches are cluster-wide state. Thread-safe; close it to drop its ZooKeeper session.
  */
@@ -86,9 +89,11 @@ public final class FencedCutTaker implements CutTaker, Closeable {
    * @param maxSkewMs     the largest clock skew at which a cut may run
    * @param zkRoot        where cuts live in the primary's ZooKeeper
    * @param clockProbeDir HDFS directory the clock probe may use
+   * @param zkSessionTimeoutMs session timeout of the client of the primary's ZooKeeper: how long a
+   *                      dead controller's hold on the switches outlives it
    */
   public record Settings(long leaseMs, long armTimeoutMs, long hdfsTimeoutMs, long maxSkewMs, String zkRoot,
-      String clockProbeDir) {
+      String clockProbeDir, int zkSessionTimeoutMs) {
     public Settings {
       if (leaseMs <= 0 || armTimeoutMs <= 0 || hdfsTimeoutMs <= 0 || maxSkewMs < 0) {
         throw new IllegalArgumentException("cut settings must be positive: lease " + leaseMs + " ms, arm timeout "
@@ -100,6 +105,10 @@ public final class FencedCutTaker implements CutTaker, Closeable {
       }
       Objects.requireNonNull(zkRoot, "zkRoot");
       Objects.requireNonNull(clockProbeDir, "clockProbeDir");
+      if (zkSessionTimeoutMs <= 0) {
+        throw new IllegalArgumentException(TandemKeys.ZK_SESSION_TIMEOUT_MS.name() + " must be positive: "
+            + zkSessionTimeoutMs + " ms");
+      }
     }
 
     /** From tandem-site.xml keys (missing keys take their defaults). */
@@ -107,7 +116,8 @@ public final class FencedCutTaker implements CutTaker, Closeable {
       return new Settings(getLong(conf, TandemKeys.FENCE_LEASE_MS), getLong(conf, CutKeys.ARM_TIMEOUT_MS),
           getLong(conf, CutKeys.HDFS_TIMEOUT_MS), getLong(conf, TandemKeys.MAX_SKEW_MS),
           conf.getTrimmed(CutKeys.ZK_ROOT.name(), CutKeys.ZK_ROOT.defaultValue()),
-          conf.getTrimmed(CutKeys.CLOCK_PROBE_DIR.name(), CutKeys.CLOCK_PROBE_DIR.defaultValue()));
+          conf.getTrimmed(CutKeys.CLOCK_PROBE_DIR.name(), CutKeys.CLOCK_PROBE_DIR.defaultValue()),
+          (int) getLong(conf, TandemKeys.ZK_SESSION_TIMEOUT_MS));
     }
 
     public static Settings defaults() {
@@ -116,11 +126,15 @@ public final class FencedCutTaker implements CutTaker, Closeable {
 
     public Settings withLeaseMs(long ms) {
       return new Settings(ms, Math.min(armTimeoutMs, Math.max(1, ms / 2)), hdfsTimeoutMs, maxSkewMs, zkRoot,
-          clockProbeDir);
+          clockProbeDir, zkSessionTimeoutMs);
     }
 
     public Settings withMaxSkewMs(long ms) {
-      return new Settings(leaseMs, armTimeoutMs, hdfsTimeoutMs, ms, zkRoot, clockProbeDir);
+      return new Settings(leaseMs, armTimeoutMs, hdfsTimeoutMs, ms, zkRoot, clockProbeDir, zkSessionTimeoutMs);
+    }
+
+    public Settings withZkSessionTimeoutMs(int ms) {
+      return new Settings(leaseMs, armTimeoutMs, hdfsTimeoutMs, maxSkewMs, zkRoot, clockProbeDir, ms);
     }
 
     private static long getLong(Configuration conf, ConfigKey key) {
@@ -212,23 +226,21 @@ public final class FencedCutTaker implements CutTaker, Closeable {
 
   private synchronized CuratorFramework zk() throws IOException {
     if (zk == null) {
-      CuratorFramework c = CuratorFrameworkFactory.newClient(primary.zkConnectString(), 30_000, 10_000,
-          new ExponentialBackoffRetry(100, 5));
-      c.start();
-      try {
-        if (!c.blockUntilConnected(15, TimeUnit.SECONDS)) {
-          c.close();
-          throw new IOException("ZooKeeper " + primary.zkConnectString() + " of primary cluster " + primary.name()
-              + " unreachable");
-        }
-      } catch (InterruptedException e) {
-        c.close();
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted connecting to ZooKeeper of " + primary, e);
-      }
-      zk = c;
+      zk = ClusterSwitches.connect(primary, settings.zkSessionTimeoutMs());
     }
     return zk;
+  }
+
+  private ClusterSwitches switches() throws IOException {
+    return new ClusterSwitches(primary, zk(), ClusterSwitches.pathFor(settings.zkRoot()));
+  }
+
+  /**
+   * Gives back the switches a cut of a controller that died left off (see
+   * {@link ClusterSwitches#recover()}); a new leader calls this. Blocks for ZooKeeper and HBase.
+   */
+  public synchronized java.util.Optional<ClusterSwitches.Recovered> recoverSwitches() throws IOException {
+    return switches().recover();
   }
 
   /** Measures clock skew of the primary (NameNode, ZooKeeper) and the secondary (NameNode). */
@@ -274,13 +286,11 @@ public final class FencedCutTaker implements CutTaker, Closeable {
         }
         fs.allowSnapshot(p);
       }
-      boolean balancer = admin.balancerSwitch(false, true);
-      boolean split = admin.splitSwitch(false, true);
-      boolean merge = admin.mergeSwitch(false, true);
+      ClusterSwitches.Hold switches = switches().hold(cutId);
       try {
         return fenced(plan, cutId, tables, admin, fs, t0);
       } finally {
-        restoreSwitches(admin, balancer, split, merge);
+        giveBack(switches);
         deleteCutNode(cutId);
       }
     } finally {
@@ -623,19 +633,18 @@ public final class FencedCutTaker implements CutTaker, Closeable {
     }
   }
 
-  private static void restoreSwitches(Admin admin, boolean balancer, boolean split, boolean merge) {
+  /**
+   * Leaves the switches; when that fails, drops this taker's ZooKeeper session, so its hold ends
+   * with the session and the next cut or recovery (here or in any process) gives them back.
+   */
+  private void giveBack(ClusterSwitches.Hold switches) {
     try {
-      if (merge) {
-        admin.mergeSwitch(true, false);
-      }
-      if (split) {
-        admin.splitSwitch(true, false);
-      }
-      if (balancer) {
-        admin.balancerSwitch(true, false);
-      }
+      switches.close();
     } catch (IOException e) {
-      LOG.error("could not restore balancer={} split={} merge={} after a cut: {}", balancer, split, merge, e.toString());
+      LOG.error("cut {}: could not give back the balancer, split and merge switches of {} ({}); dropping this"
+          + " controller's ZooKeeper session so the next cut or 'tandem gc' restores them", switches.holder(),
+          primary.name(), e.toString());
+      close();
     }
   }
 
