@@ -18,6 +18,12 @@ import io.tandem.core.identity.GuardView;
  * names the path. So is a rename or delete of an ancestor of a protected directory. Then the
  * wrapped enforcer (HDFS's own, or the chained provider's) decides as usual.
  *
+ * <p>Before its guard's first read it refuses writes to the directories the guard remembers
+ * protecting, saying the identity record has not been read yet.
+ *
+ * <p>What it cannot see: a stream opened before a refusal keeps allocating blocks and closing
+ * without a permission check; the guard ends such writes itself on demotion.
+ *
  * <p>It runs under the namesystem lock: one volatile read, and a few string comparisons when
  * something is protected; no I/O.
  *
@@ -70,7 +76,7 @@ final class GuardEnforcer implements AccessControlEnforcer {
     if (!refuse || (caller != null && guard.bypasses(caller.getShortUserName()))) {
       return;
     }
-    throw refusal(v.refusal(path));
+    throw refusal(guard.hasRead() ? v.refusal(path) : guard.notReadYet(path));
   }
 
   /**

@@ -41,8 +41,19 @@ import io.tandem.core.identity.ProtectedSets;
  *   <li>its ephemeral member node is rewritten after every view it publishes, with that view's
  *       epoch and whether it allows writes.</li>
  * </ul>
- * Until its first read it refuses nothing: it cannot name the protected directories, and refusing
- * every path would refuse HBase's own files.
+ * <ul>
+ *   <li>until its first read since the NameNode started it refuses application writes to the
+ *       directories it protected when it last read them (kept in its state file, see
+ *       {@link HdfsCutKeys#GUARD_STATE_DIR}), with "Tandem guard has not read the identity record
+ *       yet ..."; it cannot refuse every path, which would refuse HBase's and every other service's
+ *       own files. A NameNode whose guard never read the protected sets (no state file) refuses
+ *       nothing until its first read, and says so at ERROR;</li>
+ *   <li>when a view that allowed writes gives way to one that refuses (a demotion), or the session
+ *       stays lost for a third of its timeout (by when the server may have expired it, and the
+ *       controller counts this guard as off), the writes of files open under protected
+ *       directories are ended ({@link OpenWrites}: their leases are recovered, so the writers'
+ *       next block, flush or close fails) before the refusing view is acked.</li>
+ * </ul>
  *
  * <p>One per NameNode, owned by the provider. ZooKeeper is reached with the plain client. Reads,
  * watches and acks run on one event thread; the enforcer, which runs under the namesystem lock,
@@ -69,6 +80,30 @@ public final class IdentityGuard implements Closeable {
   private long memberSessionId;
   /** The last view logged; a lost connection logs its own line and records its view here. */
   private volatile GuardView logged;
+  /** Set once the first read since start is in force. */
+  private volatile boolean readOnce;
+  private final java.nio.file.Path stateFile;
+  private volatile OpenWrites openWrites;
+  /**
+   * Writes may be open that no refusal has ended yet (event thread). True at start: streams opened
+   * before a restart of this NameNode keep their leases.
+   */
+  private boolean allowedSinceLastEnd = true;
+  private final AtomicBoolean warnedNoPlugin = new AtomicBoolean();
+
+  /**
+   * Ends the writes of files open under directories: the NameNode plugin, which holds the
+   * NameNode, supplies it ({@link #endOpenWritesWith}).
+   */
+  interface OpenWrites {
+    /**
+     * Ends every write open under {@code dirs} and blocks until those files are closed or
+     * {@code deadlineNanos} passes.
+     *
+     * @return a one-line summary for the log
+     */
+    String endUnder(java.util.Collection<String> dirs, long deadlineNanos);
+  }
 
   /**
    * Starts following the record (the session opens in the background; nothing here blocks on ZooKeeper).
@@ -100,7 +135,12 @@ public final class IdentityGuard implements Closeable {
     this.bypassUsers = GuardKeys.parseUsers(conf.get(GuardKeys.BYPASS_USERS.name(), ""));
     // The suffix tells apart two NameNodes of one host and process (mini clusters).
     this.member = server + "~" + UUID.randomUUID().toString().substring(0, 8);
-    this.state = new GuardState(GuardView.unknown(cluster, false));
+    this.stateFile = stateFile(conf);
+    ProtectedSets remembered = readState(stateFile);
+    // Before the first read: refuse what was protected when last read (a cluster that may since have
+    // been demoted must not take writes it can no longer see are refused).
+    this.state = new GuardState(remembered.dirs().isEmpty() ? GuardView.unknown(cluster, false)
+        : GuardView.read(cluster, null, remembered).disconnected());
     this.events = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "tandem-guard-" + server);
       t.setDaemon(true);
@@ -113,6 +153,13 @@ public final class IdentityGuard implements Closeable {
     }
     LOG.info("Tandem identity guard on {} (cluster {}) follows {} on ZooKeeper {} as member {}; bypass users {}",
         server, cluster, layout.identity(), quorum, member, bypassUsers);
+    if (remembered.dirs().isEmpty()) {
+      LOG.warn("Tandem identity guard on {}: no protected directories remembered in {}; until it first reads the"
+          + " controller's ZooKeeper {} it refuses nothing", server, stateFile, quorum);
+    } else {
+      LOG.warn("Tandem identity guard on {}: until it reads the identity record it refuses application writes to the"
+          + " directories it last protected: {}", server, new java.util.TreeSet<>(remembered.dirs()));
+    }
     events.execute(this::connect);
   }
 
@@ -125,6 +172,23 @@ public final class IdentityGuard implements Closeable {
 
   boolean bypasses(String shortUserName) {
     return shortUserName != null && bypassUsers.contains(shortUserName);
+  }
+
+  /** Whether the view in force comes from a read since the NameNode started. */
+  boolean hasRead() {
+    return readOnce;
+  }
+
+  /** The refusal of a write to {@code path} before the first read. */
+  String notReadYet(String path) {
+    return "Tandem guard has not read the identity record yet (NameNode " + server + ", cluster "
+        + (cluster.isEmpty() ? "(unnamed)" : cluster) + ", controller's ZooKeeper " + quorum
+        + " not reached since start): writes to " + path + " are refused until it has";
+  }
+
+  /** Hands the guard what ends open writes on demotion (called once by the NameNode plugin). */
+  void endOpenWritesWith(OpenWrites w) {
+    this.openWrites = w;
   }
 
   // ---------------------------------------------------------------- ZooKeeper (event thread)
@@ -176,6 +240,15 @@ public final class IdentityGuard implements Closeable {
     if (before != now) {
       LOG.warn("Tandem identity guard on {} {} the controller's ZooKeeper {}: refusing application writes to protected"
           + " directories until it reconnects (was {})", server, how, quorum, before.describe());
+    }
+    if (before.allowsProtectedWrites()) {
+      long lostGeneration = state.generation();
+      schedule(() -> {
+        if (state.generation() == lostGeneration && !state.view().allowsProtectedWrites()) {
+          endOpenWrites(state.view(), "its session to the controller's ZooKeeper was lost " + sessionTimeoutMs / 3
+              + " ms ago");
+        }
+      }, sessionTimeoutMs / 3);
     }
   }
 
@@ -233,7 +306,14 @@ public final class IdentityGuard implements Closeable {
     if (now == null) {
       return; // the connection dropped meanwhile; the reconnect reads again
     }
+    readOnce = true;
     logChange(now);
+    if (now.allowsProtectedWrites()) {
+      allowedSinceLastEnd = true;
+    } else {
+      endOpenWrites(now, "it now refuses: " + now.describe());
+    }
+    remember(now.sets());
     writeAck(now);
   }
 
@@ -270,6 +350,81 @@ public final class IdentityGuard implements Closeable {
         }
         // created between the two calls: read it
       }
+    }
+  }
+
+  /**
+   * Ends the writes open under the protected directories of {@code view}, once per period of
+   * allowing: only a guard that let writes in can have streams of them still open.
+   */
+  private void endOpenWrites(GuardView view, String why) {
+    if (!allowedSinceLastEnd || view.sets().dirs().isEmpty()) {
+      return;
+    }
+    OpenWrites w = openWrites;
+    if (w == null) {
+      if (!warnedNoPlugin.compareAndSet(false, true)) {
+        return;
+      }
+      LOG.warn("Tandem identity guard on {}: {}; files open for write under {} are NOT ended (dfs.namenode.plugins lacks"
+          + " io.tandem.hdfs.TandemNameNodePlugin): their writers keep writing until they close", server, why,
+          view.sets().dirs());
+      return;
+    }
+    allowedSinceLastEnd = false;
+    try {
+      String done = w.endUnder(view.sets().dirs(), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(END_WAIT_MS));
+      LOG.warn("Tandem identity guard on {}: {}; ended writes open under {}: {}", server, why,
+          new java.util.TreeSet<>(view.sets().dirs()), done);
+    } catch (RuntimeException e) {
+      LOG.error("Tandem identity guard on {}: could not end the writes open under {}", server, view.sets().dirs(), e);
+    }
+  }
+
+  /** How long a demotion waits for the files whose leases it recovered to be closed, before it acks anyway. */
+  static final long END_WAIT_MS = 30_000;
+
+  /** Where the guard keeps the protected sets it last read, for its next start. */
+  static java.nio.file.Path stateFile(Configuration conf) {
+    String dir = conf.getTrimmed(HdfsCutKeys.GUARD_STATE_DIR, "");
+    if (dir.isEmpty()) {
+      String[] nameDirs = conf.getTrimmedStrings("dfs.namenode.name.dir");
+      dir = nameDirs.length == 0 ? System.getProperty("java.io.tmpdir") : nameDirs[0];
+    }
+    if (dir.startsWith("file:")) {
+      dir = java.net.URI.create(dir).getPath();
+    }
+    return java.nio.file.Paths.get(dir, "tandem-guard-protected.properties");
+  }
+
+  private static ProtectedSets readState(java.nio.file.Path file) {
+    try {
+      return java.nio.file.Files.exists(file) ? ProtectedSets.decode(java.nio.file.Files.readAllBytes(file))
+          : ProtectedSets.EMPTY;
+    } catch (java.io.IOException | RuntimeException e) {
+      LOG.error("Tandem identity guard: cannot read its state file {} ({}); it remembers no protected directories",
+          file, e.toString());
+      return ProtectedSets.EMPTY;
+    }
+  }
+
+  private ProtectedSets remembered;
+
+  /** Keeps {@code sets} for the next start (event thread; only when they changed). */
+  private void remember(ProtectedSets sets) {
+    if (sets.equals(remembered)) {
+      return;
+    }
+    try {
+      java.nio.file.Files.createDirectories(stateFile.getParent());
+      java.nio.file.Path tmp = stateFile.resolveSibling(stateFile.getFileName() + ".tmp");
+      java.nio.file.Files.write(tmp, sets.encode());
+      java.nio.file.Files.move(tmp, stateFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      remembered = sets;
+    } catch (java.io.IOException | RuntimeException e) {
+      LOG.error("Tandem identity guard on {}: cannot write its state file {} ({}); after a restart without the"
+          + " controller's ZooKeeper it would not know what to refuse", server, stateFile, e.toString());
     }
   }
 

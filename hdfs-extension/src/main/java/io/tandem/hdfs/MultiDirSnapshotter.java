@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.hadoop.hdfs.DFSConfigKeys;
 import org.apache.hadoop.hdfs.server.namenode.FSNamesystem;
 import org.apache.hadoop.hdfs.server.namenode.NameNode;
 import org.apache.hadoop.hdfs.server.protocol.NamenodeProtocols;
@@ -26,11 +27,15 @@ import io.tandem.core.cut.HdfsAck;
  * <p>Invariant: either every directory gets its snapshot or none keeps one (those made before a
  * failure are deleted, still under the lock).
  *
- * <p>What it does not cover: bytes a client is streaming into a file that is still open for write.
- * A snapshot holds what the NameNode knows at that instant: complete blocks, and for the block
- * being written only the length last reported ({@code hsync} with {@code UPDATE_LENGTH}) or none.
- * A writer that needs its bytes in the cut must close the file or hsync with UPDATE_LENGTH before
- * its write counts as acknowledged.
+ * <p>Files open for write: the NameNode must capture them at their length at the snapshot
+ * ({@code dfs.namenode.snapshot.capture.openfiles=true}, HDFS-11402). Without it a snapshot keeps a
+ * reference to the live file, so its view of an open file grows with every byte written after the
+ * cut's instant, bytes whose HBase causes the cut does not hold. This class therefore refuses to
+ * snapshot (a failed ack naming the key) on a NameNode where the key is false. With it, an open
+ * file is held at what the NameNode knows at that instant: its complete blocks, and of the block
+ * being written the length last reported ({@code hsync} with {@code UPDATE_LENGTH}), not bytes
+ * only {@code hflush}ed since. A writer that needs its bytes in the cut must close the file or
+ * hsync with UPDATE_LENGTH before its write counts as acknowledged.
  */
 public final class MultiDirSnapshotter {
   private static final Logger LOG = LoggerFactory.getLogger(MultiDirSnapshotter.class);
@@ -48,6 +53,11 @@ public final class MultiDirSnapshotter {
    * @return success with each directory's snapshot path, or failure with the reason
    */
   public HdfsAck snapshotAll(Map<String, String> dirSnapshots) {
+    String refused = openFilesProblem(nameNode.getConf());
+    if (refused != null) {
+      LOG.error("Tandem: refusing the cut's snapshots of {}: {}", new TreeMap<>(dirSnapshots).keySet(), refused);
+      return HdfsAck.failure(refused, 0);
+    }
     FSNamesystem fsn = nameNode.getNamesystem();
     NamenodeProtocols rpc = nameNode.getRpcServer();
     Map<String, String> paths = new LinkedHashMap<>();
@@ -79,4 +89,21 @@ public final class MultiDirSnapshotter {
         paths.size(), TimeUnit.NANOSECONDS.toMicros(heldNanos));
     return HdfsAck.success(paths, TimeUnit.NANOSECONDS.toMillis(heldNanos));
   }
+
+  /**
+   * Why this NameNode cannot take a cut's snapshots, or null when it can: the one-line reason a
+   * refused cut carries. The key is read from the NameNode's own configuration, the one its
+   * SnapshotManager read at start (it has no getter).
+   */
+  static String openFilesProblem(org.apache.hadoop.conf.Configuration conf) {
+    if (conf.getBoolean(CAPTURE_OPEN_FILES, CAPTURE_OPEN_FILES_DEFAULT)) {
+      return null;
+    }
+    return CAPTURE_OPEN_FILES + " is false on this NameNode: its snapshots would show files open for write growing"
+        + " past the cut's instant; set it to true in hdfs-site.xml and restart the NameNode";
+  }
+
+  /** HDFS-11402's key; Tandem's cuts need it true. */
+  public static final String CAPTURE_OPEN_FILES = DFSConfigKeys.DFS_NAMENODE_SNAPSHOT_CAPTURE_OPENFILES;
+  static final boolean CAPTURE_OPEN_FILES_DEFAULT = DFSConfigKeys.DFS_NAMENODE_SNAPSHOT_CAPTURE_OPENFILES_DEFAULT;
 }

@@ -32,9 +32,18 @@ import io.tandem.core.identity.GuardKeys;
 public class TandemAttributeProvider extends INodeAttributeProvider implements Configurable {
   private static final Logger LOG = LoggerFactory.getLogger(TandemAttributeProvider.class);
 
+  /**
+   * Providers by the Configuration instance the NameNode made them with (the NameNode's own), so
+   * the NameNode plugin of the same NameNode finds its guard; weak, and by identity
+   * (Configuration does not override equals).
+   */
+  private static final java.util.Map<Configuration, TandemAttributeProvider> BY_CONF =
+      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
   private Configuration conf;
   private INodeAttributeProvider chained;
   private volatile IdentityGuard guard;
+  private volatile IdentityGuard.OpenWrites openWrites;
 
   /**
    * Never fails the NameNode: an empty or absent chained provider means none; one that cannot be
@@ -45,6 +54,9 @@ public class TandemAttributeProvider extends INodeAttributeProvider implements C
   @Override
   public void setConf(Configuration conf) {
     this.conf = conf;
+    if (conf != null) {
+      BY_CONF.put(conf, this);
+    }
     ServerConf sc = new ServerConf(conf, "hdfs-site.xml");
     String key = GuardKeys.CHAINED_PROVIDER.name();
     Class<? extends INodeAttributeProvider> cls = sc.implementation(key, INodeAttributeProvider.class,
@@ -82,6 +94,10 @@ public class TandemAttributeProvider extends INodeAttributeProvider implements C
     Configuration c = conf == null ? new Configuration() : conf;
     try {
       guard = IdentityGuard.start(memberName(c), c);
+      IdentityGuard.OpenWrites w = openWrites;
+      if (guard != null && w != null) {
+        guard.endOpenWritesWith(w);
+      }
     } catch (RuntimeException e) {
       // Never fail the NameNode over the guard's configuration; say loudly that nothing is guarded.
       LOG.error("TandemAttributeProvider: identity guard is misconfigured; protected directories are NOT guarded: {}",
@@ -101,16 +117,50 @@ public class TandemAttributeProvider extends INodeAttributeProvider implements C
     }
   }
 
-  private static String memberName(Configuration c) {
-    String host;
-    try {
-      host = InetAddress.getLocalHost().getHostName();
-    } catch (UnknownHostException e) {
-      host = "unknown-host";
+  /** The provider the NameNode made with {@code nameNodeConf}, or null. */
+  static TandemAttributeProvider of(Configuration nameNodeConf) {
+    return BY_CONF.get(nameNodeConf);
+  }
+
+  /** What ends the writes open under protected directories when the guard demotes (the plugin's). */
+  void endOpenWritesWith(IdentityGuard.OpenWrites w) {
+    openWrites = w;
+    IdentityGuard g = guard;
+    if (g != null) {
+      g.endOpenWritesWith(w);
     }
+  }
+
+  /**
+   * The member name of this NameNode's guard, before its unique suffix: {@code namenode-<ns>.<nn>}
+   * for a NameNode of an HA nameservice, else {@code namenode-<host>:<port>} of its RPC address
+   * (the NameNode has written its bound address into {@code fs.defaultFS} of its own configuration
+   * before the provider starts), the host canonical. The controller's {@code GuardRoster} derives
+   * the same names from the cluster's client configuration; keep the two in step.
+   */
+  static String memberName(Configuration c) {
     String ns = c.getTrimmed("dfs.nameservice.id", "");
     String nn = c.getTrimmed("dfs.ha.namenode.id", "");
-    return "namenode-" + host + (ns.isEmpty() ? "" : "-" + ns) + (nn.isEmpty() ? "" : "-" + nn);
+    if (!nn.isEmpty()) {
+      return "namenode-" + (ns.isEmpty() ? "" : ns + ".") + nn;
+    }
+    java.net.URI uri = org.apache.hadoop.fs.FileSystem.getDefaultUri(c);
+    String host = uri.getHost();
+    int port = uri.getPort() < 0 ? 8020 : uri.getPort();
+    return "namenode-" + canonicalHost(host) + ":" + port;
+  }
+
+  /** The canonical name of {@code host}; the local host's for none or the wildcard address. */
+  static String canonicalHost(String host) {
+    try {
+      InetAddress a = host == null || host.isEmpty() ? InetAddress.getLocalHost() : InetAddress.getByName(host);
+      if (a.isAnyLocalAddress()) {
+        a = InetAddress.getLocalHost();
+      }
+      return a.getCanonicalHostName();
+    } catch (UnknownHostException e) {
+      return host == null || host.isEmpty() ? "unknown-host" : host;
+    }
   }
 
   @Override

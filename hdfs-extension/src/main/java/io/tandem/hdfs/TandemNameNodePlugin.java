@@ -29,6 +29,14 @@ import io.tandem.core.cut.HdfsAck;
  * snapshots all the cut's directories at one instant ({@link MultiDirSnapshotter}) and answers
  * at {@code hdfs} with the snapshot paths and how long it held the namesystem lock.
  *
+ * <p>It refuses a cut's snapshots (a failed ack whose reason names the key) while
+ * {@code dfs.namenode.snapshot.capture.openfiles} is false: see {@link MultiDirSnapshotter}.
+ *
+ * <p>It also lends the NameNode to this NameNode's identity guard ({@link TandemAttributeProvider}),
+ * which on demotion has it end the writes of files open under protected directories
+ * ({@link #endOpenWrites}): block allocation and close run no permission check, so a stream opened
+ * while the cluster was primary would otherwise keep writing after the guard refuses.
+ *
  * <p>Only the active NameNode answers. It holds nothing between cuts and needs no lease.
  * ZooKeeper is reached lazily: the NameNode starts (and serves) whether or not ZooKeeper is up,
  * and the plugin keeps retrying in the background.
@@ -59,6 +67,11 @@ public final class TandemNameNodePlugin implements ServicePlugin {
     }
     nameNode = (NameNode) service;
     Configuration conf = nameNode.getConf();
+    lendToGuard(conf);
+    String capture = MultiDirSnapshotter.openFilesProblem(conf);
+    if (capture != null) {
+      LOG.error("TandemNameNodePlugin: every fenced cut with HDFS directories will be refused: {}", capture);
+    }
     ServerConf sc = new ServerConf(conf, "hdfs-site.xml");
     String quorum = sc.trimmed(HdfsCutKeys.ZK_QUORUM, "");
     if (quorum.isEmpty()) {
@@ -84,6 +97,86 @@ public final class TandemNameNodePlugin implements ServicePlugin {
     }
     LOG.info("TandemNameNodePlugin watching {} on ZooKeeper {}", protocol.root(), quorum);
     scheduleRefresh(0);
+  }
+
+  private void lendToGuard(Configuration conf) {
+    TandemAttributeProvider provider = TandemAttributeProvider.of(conf);
+    if (provider == null) {
+      LOG.info("TandemNameNodePlugin: this NameNode's attribute provider is not Tandem's; no identity guard to serve");
+      return;
+    }
+    provider.endOpenWritesWith(this::endOpenWrites);
+  }
+
+  /** The holder name the NameNode's lease recovery is asked for on the guard's behalf. */
+  static final String LEASE_RECOVERER = "tandem-identity-guard";
+
+  /**
+   * Ends the writes of every file open under {@code dirs}: forces recovery of each one's lease
+   * (the NameNode's own recoverLease, as the NameNode's user), which takes the lease from the
+   * writer at once, so its next addBlock, pipeline update or complete fails. Bytes it streams into
+   * its current block stop when a DataNode of the pipeline starts the block's recovery, which it
+   * is told at its next heartbeat: so this blocks until every such file is closed, or two heartbeat
+   * intervals have passed (the DataNodes have stopped the writers by then even if a recovery
+   * failed, as it can when it races a packet being written; the NameNode then retries it later),
+   * or {@code deadlineNanos}. Only the active NameNode does anything.
+   *
+   * @return a one-line summary: how many files, closed or not, and any failure
+   */
+  String endOpenWrites(java.util.Collection<String> dirs, long deadlineNanos) {
+    if (nameNode == null || !nameNode.isActiveState()) {
+      return "not the active NameNode; nothing to end";
+    }
+    org.apache.hadoop.hdfs.server.protocol.NamenodeProtocols rpc = nameNode.getRpcServer();
+    java.util.List<String> open = new java.util.ArrayList<>();
+    java.util.List<String> failed = new java.util.ArrayList<>();
+    int ended = 0;
+    for (String dir : new java.util.TreeSet<>(dirs)) {
+      long prev = 0;
+      while (true) {
+        org.apache.hadoop.fs.BatchedRemoteIterator.BatchedEntries<org.apache.hadoop.hdfs.protocol.OpenFileEntry> batch;
+        try {
+          batch = rpc.listOpenFiles(prev, java.util.EnumSet.of(
+              org.apache.hadoop.hdfs.protocol.OpenFilesIterator.OpenFilesType.ALL_OPEN_FILES), dir);
+        } catch (IOException | RuntimeException e) {
+          failed.add("listing " + dir + ": " + e);
+          break;
+        }
+        for (int i = 0; i < batch.size(); i++) {
+          org.apache.hadoop.hdfs.protocol.OpenFileEntry f = batch.get(i);
+          prev = f.getId();
+          try {
+            ended++;
+            if (!rpc.recoverLease(f.getFilePath(), LEASE_RECOVERER)) {
+              open.add(f.getFilePath());
+            }
+          } catch (IOException | RuntimeException e) {
+            failed.add(f.getFilePath() + " (writer " + f.getClientName() + "): " + e);
+          }
+        }
+        if (!batch.hasMore() || batch.size() == 0) {
+          break;
+        }
+      }
+    }
+    long heartbeatMs = nameNode.getConf().getTimeDuration("dfs.heartbeat.interval", 3, TimeUnit.SECONDS,
+        TimeUnit.MILLISECONDS);
+    long until = Math.min(deadlineNanos, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2 * heartbeatMs + 500));
+    while (!open.isEmpty() && System.nanoTime() < until && !stopped) {
+      open.removeIf(path -> {
+        try {
+          return rpc.isFileClosed(path);
+        } catch (IOException | RuntimeException e) {
+          return true; // gone (deleted, or its writer closed it first)
+        }
+      });
+      if (!open.isEmpty()) {
+        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+      }
+    }
+    return ended + " open files' leases taken from their writers, " + (ended - open.size()) + " closed"
+        + (open.isEmpty() ? "" : ", still under block recovery (writers stopped): " + open)
+        + (failed.isEmpty() ? "" : "; FAILED: " + failed);
   }
 
   /** The cut protocol under the configured root; the default root when it is empty or refused. */

@@ -182,6 +182,9 @@ public final class EmbeddedClusters implements AutoCloseable {
       return new HBaseTestingUtility(conf);
     }
     conf.set("tandem.cluster.name", name);
+    // Snapshots hold files open for write at their length at the snapshot (HDFS-11402), as Tandem's
+    // advisor recommends; the NameNode plugin refuses a cut's snapshots without it.
+    conf.setBoolean(CAPTURE_OPEN_FILES, true);
     // Tandem's primary-side parts, when their modules are on the classpath (tests of the cut).
     if (tandemRegionCoprocessors && onClasspath(FENCE_OBSERVER)) {
       conf.set("hbase.coprocessor.user.region.classes", FENCE_OBSERVER);
@@ -225,6 +228,8 @@ public final class EmbeddedClusters implements AutoCloseable {
     return util;
   }
 
+  /** HDFS-11402: snapshots capture open files at their length at the snapshot. */
+  public static final String CAPTURE_OPEN_FILES = "dfs.namenode.snapshot.capture.openfiles";
   static final String ACCESS_CONTROLLER = "org.apache.hadoop.hbase.security.access.AccessController";
   static final String FENCE_OBSERVER = "io.tandem.hbase.TandemRegionObserver";
   static final String NAMENODE_PLUGIN = "io.tandem.hdfs.TandemNameNodePlugin";
