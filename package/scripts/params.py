@@ -102,6 +102,9 @@ local_controller_url = "http://{0}:{1}".format(local_api_host, http_port)
 controller_urls = ([local_controller_url] if hostname in controller_hosts else []) + \
   ["http://{0}:{1}".format(h, http_port) for h in controller_hosts if h != hostname]
 api_timeout_s = 30.0
+# SWITCH_IDENTITY follows the switch this long (below its command timeout in metainfo.xml), polling this often.
+switch_timeout_s = 3500.0
+switch_poll_s = 2.0
 # A reload may wait for another controller applying the same policies (60 s at most).
 reload_timeout_s = 90.0
 start_timeout_s = 120

@@ -193,13 +193,59 @@ class TandemController(setup_tandem.UnversionedComponent, Script):
                                               params.api_timeout_s)
       target = command_param("to") or self._current_secondary(url, params)
       body = {"to": target, "confirm": confirm, "dryRun": dry_run}
+      if not dry_run:
+        # A switch takes minutes (final cuts, restores): start it, then follow its recorded steps.
+        body["await"] = False
       Logger.info("POST {0}/api/v1/identity/switch {1}".format(url, json.dumps(body)))
       answer = tandem_api.call(url, "POST", "/api/v1/identity/switch", body, timeout=params.api_timeout_s)[1]
+      if not dry_run:
+        answer = self._follow_switch(url, target, params)
     except tandem_api.ControllerError as error:
       raise Fail(str(error))
     Logger.info("{0} to {1}: {2}".format("dry run of the switch" if dry_run else "switched the primary identity",
                                         target, json.dumps(answer, sort_keys=True)))
     self.put_structured_out({"tandem_switch": {"to": target, "dryRun": dry_run, "answer": answer}})
+
+  @staticmethod
+  def _follow_switch(url, target, params):
+    """Polls GET /api/v1/identity/switch, logging each step, until the switch to target ends.
+
+    Returns the finished switch record; raises ControllerError naming the step and the reason when
+    it stopped, with how to resume or revert it. Bounded by switch_timeout_s (below the command's
+    timeout in metainfo.xml), not by the API timeout.
+    """
+    deadline = time.time() + params.switch_timeout_s
+    seen = None
+    while True:
+      state = tandem_api.call(url, "GET", "/api/v1/identity/switch", timeout=params.api_timeout_s)[1] or {}
+      current = state.get("current")
+      if current:
+        step = (current.get("step"), len(current.get("finalCuts") or {}), len(current.get("restored") or {}))
+        if step != seen:
+          seen = step
+          Logger.info("switch {0} -> {1}: step {2}, final cuts {3}, restored {4}".format(
+            current.get("from"), current.get("to"), current.get("step"), json.dumps(current.get("finalCuts") or {}),
+            json.dumps(current.get("restored") or {})))
+        if not state.get("runningHere") and current.get("error"):
+          raise tandem_api.ControllerError(
+            "the switch {0} -> {1} stopped at step {2}: {3}; run SWITCH_IDENTITY again with to={1} to resume it, "
+            "or with to={0} to revert it".format(current.get("from"), current.get("to"), current.get("step"),
+                                                  current.get("error")))
+      else:
+        last = state.get("last") or {}
+        if not state.get("runningHere"):
+          if last.get("to") == target and last.get("step") == "PROMOTED":
+            return last
+          if last.get("from") == target and last.get("step") == "REVERTED":
+            return last
+          raise tandem_api.ControllerError(
+            "the switch to {0} is not running and did not end with {0} primary (last switch: {1}); see the "
+            "controller's log".format(target, json.dumps(last, sort_keys=True)))
+      if time.time() > deadline:
+        raise tandem_api.ControllerError(
+          "the switch to {0} has not ended within {1} s; it goes on in the controller: follow it with "
+          "'tandem identity show'".format(target, int(params.switch_timeout_s)))
+      time.sleep(params.switch_poll_s)
 
   @staticmethod
   def _current_secondary(url, params):

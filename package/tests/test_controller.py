@@ -465,20 +465,25 @@ class Status(ControllerTestCase):
     self.assertEqual("/var/run/tandem/tandem-controller.pid", status_params.tandem_pid_file)
 
 
+PROMOTED = {"id": "switch-prod-a-to-dr-b-1", "from": "prod-a", "to": "dr-b", "planned": False, "step": "PROMOTED"}
+
+
 class SwitchIdentity(ControllerTestCase):
 
   def setUp(self):
     ControllerTestCase.setUp(self)
     self.controller.on("GET", "/api/v1/health", {"status": "UP", "version": "0.1.0", "active": True})
     self.controller.on("GET", "/api/v1/status", harness.status_fixture("primary_faulty"))
-    self.controller.on("POST", "/api/v1/identity/switch", {"primary": "dr-b", "epoch": 4})
+    self.controller.on("POST", "/api/v1/identity/switch", {"from": "prod-a", "to": "dr-b", "dryRun": True})
+    self.controller.on("GET", "/api/v1/identity/switch", {"current": None, "runningHere": False, "last": PROMOTED})
 
   def switch(self, params):
     overrides = dict(("/commandParams/" + k, v) for k, v in params.items())
     return self.run_cmd("switch_identity", self.config(overrides, fixture="custom_command"))
 
   def posted(self):
-    return [body for method, path, body in self.controller.requests if path == "/api/v1/identity/switch"]
+    return [body for method, path, body in self.controller.requests
+            if method == "POST" and path == "/api/v1/identity/switch"]
 
   def test_refuses_without_confirm(self):
     with self.assertRaises(Fail) as caught:
@@ -491,19 +496,38 @@ class SwitchIdentity(ControllerTestCase):
     with self.assertRaises(Fail):
       self.switch({"confirm": "false"})
 
-  def test_confirmed_switch_goes_to_the_current_secondary(self):
+  def test_confirmed_switch_goes_to_the_current_secondary_and_is_followed_to_its_end(self):
     self.switch({"confirm": "true"})
-    self.assertEqual([{"to": "dr-b", "confirm": True, "dryRun": False}], self.posted())
-    self.assertEqual({"to": "dr-b", "dryRun": False, "answer": {"primary": "dr-b", "epoch": 4}},
-                     Script.structuredOut["tandem_switch"])
+    self.assertEqual([{"to": "dr-b", "confirm": True, "dryRun": False, "await": False}], self.posted())
+    self.assertIn(("GET", "/api/v1/identity/switch", None), self.controller.requests)
+    self.assertEqual({"to": "dr-b", "dryRun": False, "answer": PROMOTED}, Script.structuredOut["tandem_switch"])
+
+  def test_a_switch_that_stopped_says_where_and_how_to_resume_or_revert(self):
+    self.controller.on("GET", "/api/v1/identity/switch", {"runningHere": False, "last": None, "current": {
+      "from": "prod-a", "to": "dr-b", "step": "GUARDS_ACKED", "finalCuts": {}, "restored": {},
+      "error": "final cut of billing before the switch failed (table missing)"}})
+    with self.assertRaises(Fail) as caught:
+      self.switch({"confirm": "true"})
+    self.assertIn("stopped at step GUARDS_ACKED: final cut of billing before the switch failed", str(caught.exception))
+    self.assertIn("to=dr-b to resume it, or with to=prod-a to revert it", str(caught.exception))
+
+  def test_a_switch_that_ended_elsewhere_is_not_called_a_success(self):
+    self.controller.on("GET", "/api/v1/identity/switch", {"current": None, "runningHere": False, "last": dict(
+      PROMOTED, to="prod-a", **{"from": "dr-b"})})
+    with self.assertRaises(Fail) as caught:
+      self.switch({"confirm": "true"})
+    self.assertIn("did not end with dr-b primary", str(caught.exception))
 
   def test_explicit_target_for_failback(self):
+    self.controller.on("GET", "/api/v1/identity/switch", {"current": None, "runningHere": False, "last": dict(
+      PROMOTED, to="prod-a", **{"from": "dr-b"})})
     self.switch({"confirm": "True", "to": "prod-a"})
-    self.assertEqual([{"to": "prod-a", "confirm": True, "dryRun": False}], self.posted())
+    self.assertEqual([{"to": "prod-a", "confirm": True, "dryRun": False, "await": False}], self.posted())
 
-  def test_dry_run_needs_no_confirm(self):
+  def test_dry_run_needs_no_confirm_and_is_not_followed(self):
     self.switch({"dry_run": "true", "to": "dr-b"})
     self.assertEqual([{"to": "dr-b", "confirm": False, "dryRun": True}], self.posted())
+    self.assertNotIn(("GET", "/api/v1/identity/switch", None), self.controller.requests)
 
   def test_parameters_may_arrive_as_role_params(self):
     config = self.config({"/roleParams/confirm": "true"}, fixture="custom_command")

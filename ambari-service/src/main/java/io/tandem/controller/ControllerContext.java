@@ -21,6 +21,7 @@ import io.tandem.controller.catalog.BackupCatalog;
 import io.tandem.controller.cluster.ClusterConnection;
 import io.tandem.controller.cut.CutTakers;
 import io.tandem.controller.identity.IdentityStore;
+import io.tandem.controller.identity.SwitchStore;
 import io.tandem.controller.lock.ServiceLocks;
 import io.tandem.controller.policy.PolicyService;
 import io.tandem.controller.policy.PolicyStore;
@@ -57,6 +58,7 @@ public final class ControllerContext implements Closeable {
   private final PolicyValidator validator;
   private final IdentityStore identity;
   private final ServiceLocks locks;
+  private final SwitchStore switches;
   private final Clock clock = Clock.systemUTC();
   private volatile Roles roles;
 
@@ -93,6 +95,7 @@ public final class ControllerContext implements Closeable {
     this.validator = new PolicyValidator(TransferMode.parse(conf.get(TandemKeys.TRANSFER_MODE)));
     this.identity = new IdentityStore(zk, new IdentityLayout(root));
     this.locks = new ServiceLocks(zk, root, self());
+    this.switches = new SwitchStore(zk, root);
     IdentityRecord rec = identity.initIfAbsent(new IdentityRecord(first.name(), 1, clock.instant(),
         "initial: " + first.name() + " is primary")).record();
     this.roles = wire(rec);
@@ -146,8 +149,10 @@ public final class ControllerContext implements Closeable {
     Roles previous = roles;
     String primaryName;
     if (rec.inTransition()) {
-      // Mid-switch nobody is primary; keep the previous direction until the switch settles.
-      primaryName = previous != null ? previous.primary().name() : clusters.keySet().iterator().next();
+      // Mid-switch nobody is primary: data still flows from the switch's old primary to its target,
+      // which holds the catalog, as recorded by the switch (also after a restart mid-switch).
+      primaryName = switches.current().map(s -> s.from())
+          .orElse(previous != null ? previous.primary().name() : clusters.keySet().iterator().next());
     } else {
       primaryName = rec.primary();
     }
@@ -220,6 +225,11 @@ public final class ControllerContext implements Closeable {
 
   public CuratorFramework zk() {
     return zk;
+  }
+
+  /** The switch records: in progress, last, demotions, and the one-switch lock. */
+  public SwitchStore switches() {
+    return switches;
   }
 
   /** The per-service locks every cut, restore, retention and user sync takes. */

@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
 import io.tandem.controller.ControllerContext;
 import io.tandem.controller.backup.BackupService;
 import io.tandem.controller.identity.IdentityService;
+import io.tandem.controller.identity.SwitchReport;
 import io.tandem.controller.policy.DeclaredPolicies;
 import io.tandem.controller.status.HealthProbe;
 import io.tandem.controller.status.StatusReport;
@@ -159,8 +160,21 @@ public final class ApiServer implements Closeable {
   private record Refused(Object body) {
   }
 
-  /** Body of {@code POST /api/v1/identity/switch}. */
-  public record SwitchRequest(String to, Boolean confirm, Boolean dryRun, Long expectedEpoch) {
+  /**
+   * Body of {@code POST /api/v1/identity/switch}.
+   *
+   * @param await false to start the switch and answer 202 at once (follow it with
+   *             {@code GET /api/v1/identity/switch}); true or absent to answer when it is done
+   */
+  public record SwitchRequest(String to, Boolean confirm, Boolean dryRun, Long expectedEpoch, Boolean await) {
+  }
+
+  /** A switch started in the background by this API, until it ends. */
+  private final java.util.concurrent.atomic.AtomicReference<java.util.concurrent.Future<?>> switching =
+      new java.util.concurrent.atomic.AtomicReference<>();
+
+  /** Body of {@code POST /api/v1/gc}. */
+  public record GcRequest(Boolean dryRun) {
   }
 
   private Object route(String method, String[] p, Request ex) throws Exception {
@@ -217,6 +231,10 @@ public final class ApiServer implements Closeable {
           if (b.running().containsKey(service)) {
             throw TandemException.conflict("a cut of service " + service + " is already running");
           }
+          if (ctx.locks().isLocked(service)) {
+            throw TandemException.conflict("service " + service + " is busy: "
+                + ctx.locks().holder(service).orElse("another operation") + "; retry when it has finished");
+          }
           cuts.submit(() -> b.run(service, moment, null));
           return new Accepted(Map.of("cutId", io.tandem.core.catalog.CutNames.cutId(service, moment)));
         }
@@ -232,13 +250,42 @@ public final class ApiServer implements Closeable {
           return ctx.identity().require().record();
         }
         if (p.length == 5 && "switch".equals(p[4])) {
+          if ("GET".equals(method)) {
+            Map<String, Object> out = new java.util.LinkedHashMap<>();
+            out.put("current", identity.inProgress().orElse(null));
+            out.put("last", identity.last().orElse(null));
+            java.util.concurrent.Future<?> f = switching.get();
+            out.put("runningHere", f != null && !f.isDone());
+            return out;
+          }
           requireMethod(method, "POST");
           SwitchRequest req = Json.read(readBody(ex), SwitchRequest.class, "request body");
           if (req.to() == null || req.to().isBlank()) {
             throw TandemException.invalid("name the cluster to promote: {\"to\": \"secondary\", \"confirm\": true}");
           }
-          return identity.switchTo(req.to(), Boolean.TRUE.equals(req.confirm()), Boolean.TRUE.equals(req.dryRun()),
-              req.expectedEpoch());
+          boolean confirm = Boolean.TRUE.equals(req.confirm());
+          boolean dryRun = Boolean.TRUE.equals(req.dryRun());
+          if (dryRun || !confirm || !Boolean.FALSE.equals(req.await())) {
+            return identity.switchTo(req.to(), confirm, dryRun, req.expectedEpoch());
+          }
+          // Started here, followed with GET: what would refuse it refuses now (4xx), the rest is
+          // recorded step by step in the switch record.
+          SwitchReport plan = identity.switchTo(req.to(), true, true, req.expectedEpoch());
+          synchronized (switching) {
+            java.util.concurrent.Future<?> f = switching.get();
+            if (f != null && !f.isDone()) {
+              throw TandemException.conflict("a switch started by this controller is still running: follow it with"
+                  + " GET /api/v1/identity/switch");
+            }
+            switching.set(cuts.submit(() -> {
+              try {
+                identity.switchTo(req.to(), true, false, req.expectedEpoch());
+              } catch (Exception e) {
+                LOG.error("switch to {} (started through the API) failed: {}", req.to(), e.getMessage());
+              }
+            }));
+          }
+          return new Accepted(plan);
         }
         throw TandemException.notFound("no such endpoint " + String.join("/", p));
       }
@@ -267,6 +314,18 @@ public final class ApiServer implements Closeable {
           return new Refused(refused);
         }
         throw TandemException.notFound("no such endpoint " + String.join("/", p));
+      }
+      case "gc" -> {
+        // POST /api/v1/gc {"dryRun": true|false}: leftovers of cuts (see LeftoverCollector)
+        requireMethod(method, "POST");
+        byte[] body = ex.body().read(1 << 20);
+        GcRequest req = body.length == 0 ? new GcRequest(null) : Json.read(body, GcRequest.class, "request body");
+        if (req.dryRun() == null) {
+          throw TandemException.invalid("say whether to remove anything: {\"dryRun\": true} lists,"
+              + " {\"dryRun\": false} removes");
+        }
+        return new io.tandem.controller.gc.LeftoverCollector(ctx.roles(), ctx.conf(), ctx.locks()::isLocked)
+            .collect(req.dryRun());
       }
       default -> throw TandemException.notFound("no such endpoint /api/v1/" + resource);
     }

@@ -45,7 +45,7 @@ import picocli.CommandLine.ParentCommand;
     description = "Consistent cross-cluster backup and failover for Hadoop.",
     subcommands = {TandemCli.PolicyCmd.class, TandemCli.BackupCmd.class, TandemCli.RestoreCmd.class,
         TandemCli.UsersCmd.class, TandemCli.IdentityCmd.class, TandemCli.ControllerCmd.class,
-        TandemCli.ConfigCmd.class})
+        TandemCli.ConfigCmd.class, TandemCli.GcCmd.class})
 public final class TandemCli {
 
   @Option(names = "--conf", description = "tandem-site.xml (default: $TANDEM_CONF_DIR/tandem-site.xml or /etc/tandem/conf/tandem-site.xml)")
@@ -440,6 +440,19 @@ public final class TandemCli {
           System.out.println("epoch=" + r.epoch());
           System.out.println("changedAt=" + r.changedAt());
           System.out.println("reason=" + r.reason());
+          ctx.switches().current().ifPresent(sw -> {
+            System.out.println("switch=" + sw.id());
+            System.out.println("switch.from=" + sw.from());
+            System.out.println("switch.to=" + sw.to());
+            System.out.println("switch.planned=" + sw.planned());
+            System.out.println("switch.step=" + sw.step());
+            System.out.println("switch.updatedAt=" + sw.updatedAt());
+            if (sw.error() != null) {
+              System.out.println("switch.error=" + sw.error());
+            }
+            System.out.println("switch.next=tandem identity switch --to " + sw.to() + " --confirm (resume) or --to "
+                + sw.from() + " --confirm (revert)");
+          });
           return 0;
         }
       }
@@ -447,7 +460,8 @@ public final class TandemCli {
 
     @Command(name = "switch", mixinStandardHelpOptions = true,
         description = "Make a cluster primary: demote the current one (guards refuse writes), take a final cut if it "
-            + "is healthy, restore the newest complete cut of every service on the target, promote it.")
+            + "is healthy, restore the newest complete cut of every service on the target, promote it. Every step is "
+            + "recorded: after an interruption, the same command resumes the switch, and --to <old primary> reverts it.")
     static final class Switch implements Callable<Integer> {
       @ParentCommand
       IdentityCmd parent;
@@ -582,4 +596,41 @@ public final class TandemCli {
     }
   }
 
+  // ---------------------------------------------------------------- gc
+  @Command(name = "gc", mixinStandardHelpOptions = true,
+      description = "Find and remove what Tandem made that no cut in the catalog needs: snapshots of cuts that are "
+          + "not COMPLETE (HBase on both clusters, HDFS of the directories and their replicas), the verification "
+          + "scratch dir, snapshot staging leftovers, stale cut znodes, and switches a dead controller left off. "
+          + "Services with a cut, restore or sync in flight are left alone; replica data is never deleted. "
+          + "Exit code 1 if something could not be read or removed.")
+  static final class GcCmd implements Callable<Integer> {
+    @ParentCommand
+    TandemCli root;
+    @Option(names = "--dry-run", description = "list the leftovers, remove nothing")
+    boolean dryRun;
+    @Option(names = "--json", description = "print the report as JSON")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+      try (ControllerContext ctx = root.open()) {
+        io.tandem.controller.gc.LeftoverCollector.Report r = new io.tandem.controller.gc.LeftoverCollector(
+            ctx.roles(), ctx.conf(), ctx.locks()::isLocked).collect(dryRun);
+        if (json) {
+          System.out.println(Json.write(r));
+        } else {
+          System.out.printf("%-16s %-10s %-8s %12s %s%n", "KIND", "CLUSTER", "REMOVED", "BYTES", "NAME / NOTE");
+          for (io.tandem.controller.gc.LeftoverCollector.Item i : r.items()) {
+            System.out.printf("%-16s %-10s %-8s %12s %s (%s)%n", i.kind(), i.cluster(), i.removed() ? "yes" : "no",
+                i.bytes() == null ? "-" : i.bytes().toString(), i.name(), i.note());
+          }
+          System.out.println("gc" + (dryRun ? " (dry run, nothing removed)" : "") + ": " + r.items().size()
+              + " leftovers, " + r.removed() + " removed" + (r.busy().isEmpty() ? "" : "; busy services left alone: "
+              + r.busy()));
+          r.errors().forEach(e -> System.err.println("tandem: " + e));
+        }
+        return r.ok() ? 0 : 1;
+      }
+    }
+  }
 }
