@@ -175,6 +175,13 @@ public final class IdentityGuard implements Closeable {
     return state.view();
   }
 
+  /** The refusal of a write to {@code table} before this guard's first read. */
+  String notReadYet(String table) {
+    return "Tandem guard has not read the identity record yet (RegionServer " + server + ", cluster "
+        + (cluster.isEmpty() ? "(unnamed)" : cluster) + ", controller's ZooKeeper " + quorum
+        + " not reached since start): writes to " + table + " are refused until it has";
+  }
+
   boolean bypasses(String shortUserName) {
     return shortUserName != null && bypassUsers.contains(shortUserName);
   }

@@ -48,7 +48,9 @@ import io.tandem.core.identity.GuardView;
  *       locks, and the count of admitted writes that a demotion drains before its ack;</li>
  *   <li>{@code preBulkLoadHFile}/{@code postBulkLoadHFile}: the same for bulk loads.</li>
  * </ul>
- * Hooks never block and only throw {@link IOException}s.
+ * Hooks never block and only throw {@link IOException}s. Until the RegionServer's guard has read
+ * the identity record once, every write to a user table is refused ("Tandem guard has not read the
+ * identity record yet ..."): it cannot yet tell which tables are protected.
  *
  * <p>Load it for all user tables with {@code hbase.coprocessor.user.region.classes} (comma-separated,
  * next to the fence observer); system tables are never guarded.
@@ -209,7 +211,7 @@ public final class TandemGuardObserver implements RegionCoprocessor, RegionObser
     }
     String message;
     try {
-      message = v.refusal(displayName);
+      message = v.state() == GuardView.State.UNKNOWN ? g.notReadYet(displayName) : v.refusal(displayName);
     } catch (RuntimeException e) {
       // Only IOExceptions may leave a hook; the refusal stands even if its sentence cannot be built.
       message = "cluster " + v.cluster() + " refuses writes to " + displayName + " (" + v.state() + ")";
