@@ -5,11 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.client.Admin;
@@ -19,6 +29,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import io.tandem.controller.ControllerFixture;
 import io.tandem.controller.cluster.ClusterConnection;
 import io.tandem.core.config.TandemKeys;
 import io.tandem.core.cut.CutProtocol;
@@ -90,6 +101,44 @@ class ClusterSwitchesTest {
     }
   }
 
+  /**
+   * A holder whose process dies as with {@code kill -9}: no session close ever reaches ZooKeeper
+   * (its connection goes through a proxy that stops passing bytes), so its ephemeral child stays
+   * until the session times out ({@value #SESSION_MS} ms here); until then nobody may restore.
+   */
+  @Test
+  void holderWhoseSessionExpiresIsRecoveredOnlyAfterTheTimeout() throws Exception {
+    ClusterSwitches.State original = ClusterSwitches.State.ALL_ON;
+    set(original);
+    String zkAddress = primary.zkConnectString().split(",")[0];
+    try (FreezingProxy proxy = new FreezingProxy(zkAddress);
+        CuratorFramework observer = ClusterSwitches.connect(primary, SESSION_MS)) {
+      CuratorFramework doomed = CuratorFrameworkFactory.newClient("127.0.0.1:" + proxy.port(), SESSION_MS, 3000,
+          new RetryOneTime(100));
+      doomed.start();
+      assertTrue(doomed.blockUntilConnected(15, TimeUnit.SECONDS));
+      new ClusterSwitches(primary, doomed, PATH).hold("cst-expired");
+      long frozenAt = System.nanoTime();
+      proxy.freeze();
+
+      ClusterSwitches switches = new ClusterSwitches(primary, observer, PATH);
+      assertEquals(List.of("cst-expired"), switches.live(), "its session outlives its last heartbeat");
+      assertFalse(switches.recover().isPresent(), "a holder whose session lives is not recovered from");
+      assertEquals(new ClusterSwitches.State(false, false, false), now());
+
+      ControllerFixture.await("the frozen holder's session to expire", Duration.ofSeconds(60),
+          () -> CutTestSupport.quietly(() -> switches.live().isEmpty()));
+      long expiredMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - frozenAt);
+      assertTrue(expiredMs >= SESSION_MS / 2, "the child went with the session, not before: " + expiredMs + " ms");
+      Optional<ClusterSwitches.Recovered> r = switches.recover();
+      assertTrue(r.isPresent());
+      assertEquals(Set.of("cst-expired"), r.get().holders());
+      assertEquals(original, now());
+      System.out.println("a frozen holder's switches were recoverable " + expiredMs + " ms after its last byte");
+      doomed.close();
+    }
+  }
+
   /** An admin who had the balancer off keeps it off; the next cut (not recover()) gives back the rest. */
   @Test
   void nextCutRestoresExactlyTheOriginalStateIncludingAnOffBalancer() throws Exception {
@@ -144,6 +193,78 @@ class ClusterSwitchesTest {
       holdB.close();
       assertEquals(original, now(), "the last holder restored the first holder's original state");
       assertFalse(second.record().isPresent());
+    }
+  }
+
+  /**
+   * A TCP proxy to one ZooKeeper server that can stop passing bytes in both directions while
+   * keeping its sockets open, as a killed process's host does until ZooKeeper gives up on it.
+   */
+  private static final class FreezingProxy implements AutoCloseable {
+    private final ServerSocket server;
+    private final String host;
+    private final int targetPort;
+    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private volatile boolean frozen;
+
+    FreezingProxy(String target) throws IOException {
+      int colon = target.lastIndexOf(':');
+      this.host = target.substring(0, colon);
+      this.targetPort = Integer.parseInt(target.substring(colon + 1));
+      this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+      Thread acceptor = new Thread(this::accept, "zk-freezing-proxy");
+      acceptor.setDaemon(true);
+      acceptor.start();
+    }
+
+    int port() {
+      return server.getLocalPort();
+    }
+
+    void freeze() {
+      frozen = true;
+    }
+
+    private void accept() {
+      while (!server.isClosed()) {
+        try {
+          Socket in = server.accept();
+          Socket out = new Socket(host, targetPort);
+          sockets.add(in);
+          sockets.add(out);
+          pump(in, out);
+          pump(out, in);
+        } catch (IOException e) {
+          return;
+        }
+      }
+    }
+
+    private void pump(Socket from, Socket to) {
+      Thread t = new Thread(() -> {
+        byte[] buf = new byte[8192];
+        try (InputStream src = from.getInputStream(); OutputStream dst = to.getOutputStream()) {
+          int n;
+          while ((n = src.read(buf)) >= 0) {
+            if (!frozen) {
+              dst.write(buf, 0, n);
+              dst.flush();
+            }
+          }
+        } catch (IOException e) {
+          // a side closed
+        }
+      }, "zk-freezing-proxy-pump");
+      t.setDaemon(true);
+      t.start();
+    }
+
+    @Override
+    public void close() throws IOException {
+      server.close();
+      for (Socket s : sockets) {
+        s.close();
+      }
     }
   }
 
