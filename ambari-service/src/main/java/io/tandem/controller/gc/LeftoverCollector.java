@@ -515,10 +515,4 @@ public final class LeftoverCollector {
       return null;
     }
   }
-
-  /** The names a collection uses, for tests: is {@code name} a Tandem snapshot name, and of which cut. */
-  static Optional<String> cutIdOf(String name) {
-    Matcher m = TANDEM_NAME.matcher(name);
-    return m.matches() ? Optional.of(m.group(1)) : Optional.empty();
-  }
 }
