@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import io.tandem.controller.backup.BackupService;
 import io.tandem.controller.catalog.BackupCatalog;
 import io.tandem.controller.cluster.ClusterConnection;
+import io.tandem.controller.cut.CutTaker;
 import io.tandem.controller.cut.CutTakers;
 import io.tandem.controller.identity.IdentityStore;
 import io.tandem.controller.identity.SwitchStore;
@@ -61,6 +62,9 @@ public final class ControllerContext implements Closeable {
   private final SwitchStore switches;
   private final Clock clock = Clock.systemUTC();
   private volatile Roles roles;
+  /** The services of each direction, by primary name (see {@link #build}). */
+  private final Map<String, Roles> wired = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.List<CutTaker> takers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /** The services as wired for one assignment of roles. */
   public record Roles(IdentityRecord identity, ClusterConnection primary, ClusterConnection secondary,
@@ -145,7 +149,7 @@ public final class ControllerContext implements Closeable {
     return new ControllerContext(conf, primary, secondary);
   }
 
-  private Roles wire(IdentityRecord rec) throws IOException {
+  private Roles wire(IdentityRecord rec) {
     Roles previous = roles;
     String primaryName;
     if (rec.inTransition()) {
@@ -156,17 +160,35 @@ public final class ControllerContext implements Closeable {
     } else {
       primaryName = rec.primary();
     }
+    Roles built = wired.computeIfAbsent(primaryName, this::build);
+    return new Roles(rec, built.primary(), built.secondary(), built.inventory(), built.policies(), built.catalog(),
+        built.backups(), built.restores(), built.users());
+  }
+
+  /**
+   * The services for data flowing from {@code primaryName} to the other cluster. Built once per
+   * direction (there are two) and kept: a role change re-points to the other set, it does not
+   * build or leak anything; {@link #close()} closes both.
+   */
+  private Roles build(String primaryName) {
     ClusterConnection primary = cluster(primaryName);
     ClusterConnection secondary = other(primaryName);
     PrimaryInventory inventory = new PrimaryInventory(primary);
     PolicyService policies = new PolicyService(policyStore, validator, inventory, clock);
     policies.setOnChange(this::publishProtected);
-    BackupCatalog catalog = new BackupCatalog(secondary.fs(), conf.get(TandemKeys.CATALOG_DIR));
+    BackupCatalog catalog;
+    try {
+      catalog = new BackupCatalog(secondary.fs(), conf.get(TandemKeys.CATALOG_DIR));
+    } catch (IOException e) {
+      throw TandemException.unavailable("could not reach the catalog on " + secondary.name() + ": " + e.getMessage(), e);
+    }
     UserSyncService users = new UserSyncService(primary, secondary, policies, inventory, catalog, conf, clock, locks);
+    CutTaker taker = CutTakers.forConf(conf, primary, secondary);
+    takers.add(taker);
     BackupService backups = new BackupService(conf, primary, secondary, policies, inventory, catalog,
-        CutTakers.forConf(conf, primary, secondary), users, () -> currentEpoch(), clock, locks);
+        taker, users, () -> currentEpoch(), clock, locks);
     RestoreService restores = new RestoreService(secondary, catalog, users, conf, locks);
-    return new Roles(rec, primary, secondary, inventory, policies, catalog, backups, restores, users);
+    return new Roles(null, primary, secondary, inventory, policies, catalog, backups, restores, users);
   }
 
   /** Re-reads the identity record and re-points the services if the roles changed. */
@@ -302,6 +324,15 @@ public final class ControllerContext implements Closeable {
 
   @Override
   public void close() throws IOException {
+    for (CutTaker t : takers) {
+      if (t instanceof Closeable c) {
+        try {
+          c.close();
+        } catch (IOException e) {
+          LOG.warn("closing a cut taker: {}", e.toString());
+        }
+      }
+    }
     zk.close();
     IOException first = null;
     for (ClusterConnection c : clusters.values()) {

@@ -153,6 +153,14 @@ public final class ControllerDaemon implements Closeable {
     } catch (IOException | RuntimeException e) {
       LOG.error("could not check for interrupted cuts: {}", e.getMessage(), e);
     }
+    try {
+      // Balancer, split and merge switches a dead controller's cut left off on the primary.
+      io.tandem.controller.cut.ClusterSwitches.recover(ctx.primary(), ctx.conf().get(TandemKeys.CUT_ZK_ROOT),
+          ctx.conf().getInt(TandemKeys.ZK_SESSION_TIMEOUT_MS)).ifPresent(r -> LOG.warn("restored on {}: {}",
+          ctx.primary().name(), r));
+    } catch (IOException | RuntimeException e) {
+      LOG.error("could not check the primary's cut switches: {}", e.getMessage(), e);
+    }
     scheduler = new BackupScheduler(ctx::policies, ctx::backups, ctx.zk(),
         ctx.conf().get(TandemKeys.CONTROLLER_ZK_ROOT), ctx.clock(), ctx.conf().getLong(TandemKeys.SCHEDULER_TICK_MS));
     scheduler.start(health.tasks());
