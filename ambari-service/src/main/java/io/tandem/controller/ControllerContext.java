@@ -188,7 +188,25 @@ public final class ControllerContext implements Closeable {
     BackupService backups = new BackupService(conf, primary, secondary, policies, inventory, catalog,
         taker, users, () -> currentEpoch(), clock, locks);
     RestoreService restores = new RestoreService(secondary, catalog, users, conf, locks);
+    backups.setLeftoverSweep(this::sweepAfterCrash);
     return new Roles(null, primary, secondary, inventory, policies, catalog, backups, restores, users);
+  }
+
+  /**
+   * Runs the leftover collector for a cut of {@code service} that found cuts a dead holder left
+   * RUNNING; the service's own lock is held by that cut, so only other locked services count as
+   * in flight. Best effort: a failure is logged and the cut goes on.
+   */
+  private void sweepAfterCrash(String service) {
+    try {
+      var report = new io.tandem.controller.gc.LeftoverCollector(roles(), conf,
+          s -> !s.equals(service) && locks.isLocked(s)).collect(false);
+      LOG.warn("after an interrupted cut of {}: removed {} leftovers {}", service, report.removed(),
+          report.items().stream().filter(i -> i.removed()).map(i -> i.kind() + " " + i.name()).toList());
+    } catch (RuntimeException e) {
+      LOG.warn("after an interrupted cut of {}: leftovers not swept ({}); 'tandem gc' removes them", service,
+          e.getMessage());
+    }
   }
 
   /** Re-reads the identity record and re-points the services if the roles changed. */

@@ -72,6 +72,7 @@ public final class BackupService {
   private final ServiceLocks locks;
   private final Map<String, CutProgress> running = new ConcurrentHashMap<>();
   private volatile Consumer<CutPlan> afterShipHook = p -> { };
+  private volatile Consumer<String> leftoverSweep = s -> { };
 
   public BackupService(TandemConf tandem, ClusterConnection primary, ClusterConnection secondary,
       PolicyService policies, PrimaryInventory inventory, BackupCatalog catalog, CutTaker cutTaker,
@@ -94,6 +95,15 @@ public final class BackupService {
   /** Fault injection between shipping and verification (tests corrupt a shipped file here). */
   public void setAfterShipHook(Consumer<CutPlan> hook) {
     this.afterShipHook = hook == null ? p -> { } : hook;
+  }
+
+  /**
+   * What a cut runs after it found cuts a dead holder left RUNNING (given the service, whose lock
+   * it holds): the controller sweeps the other leftovers such a crash leaves (snapshot staging,
+   * scratch, cut znodes), so the next run leaves nothing behind.
+   */
+  public void setLeftoverSweep(Consumer<String> sweep) {
+    this.leftoverSweep = sweep == null ? s -> { } : sweep;
   }
 
   /** Cuts running now, by service. */
@@ -126,6 +136,7 @@ public final class BackupService {
         if (!failed.isEmpty()) {
           LOG.warn("service {}: cuts left RUNNING by a controller that died were marked FAILED and their snapshots"
               + " removed: {}", service, failed);
+          leftoverSweep.accept(service);
         }
       } catch (IOException e) {
         throw TandemException.unavailable("could not check the catalog of service " + service

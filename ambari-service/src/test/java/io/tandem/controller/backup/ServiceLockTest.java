@@ -77,6 +77,9 @@ class ServiceLockTest {
       admin.snapshot(tableSnap, table);
     }
     pfs.createSnapshot(new Path(dir), CutNames.dirSnapshot(orphan));
+    org.apache.hadoop.fs.FileSystem sfs = clusters.secondary().getTestFileSystem();
+    Path scratch = new Path(io.tandem.controller.gc.LeftoverCollector.SCRATCH_DIR + "/" + orphan + "-fingerprint");
+    ControllerFixture.file(sfs, scratch.toString(), 100, 2);
     ctx.catalog().put(new Manifest(orphan, SERVICE, first.epoch(), Instant.now(), Instant.now(), null,
         CutState.RUNNING, null, "push", null, false, 0, Map.of(), null, first.cutId(), List.of(), List.of(), 0, 0, 0));
 
@@ -112,6 +115,7 @@ class ServiceLockTest {
     assertTrue(left.reason().contains("stopped during the cut"), left.reason());
     assertFalse(snapshotExists(tableSnap), "the dead cut's table snapshot is gone");
     assertFalse(pfs.exists(new Path(dir + "/.snapshot/" + CutNames.dirSnapshot(orphan))), "and its dir snapshot");
+    assertFalse(sfs.exists(scratch), "the dead cut's verification scratch is swept by the next run");
     assertEquals(0, ctx.locks().held(), "no lock is left behind");
   }
 
