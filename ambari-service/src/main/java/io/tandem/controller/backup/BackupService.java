@@ -142,14 +142,14 @@ public final class BackupService {
         throw TandemException.unavailable("could not check the catalog of service " + service
             + " for interrupted cuts: " + e.getMessage(), e);
       }
-      return runLocked(policy, cutId, moment, progress, listener == null ? ProgressListener.NONE : listener);
+      return runLocked(policy, cutId, moment, progress, listener == null ? ProgressListener.NONE : listener, lock);
     } finally {
       running.remove(service);
     }
   }
 
   private Manifest runLocked(Policy policy, String cutId, Instant moment, CutProgress progress,
-      ProgressListener listener) {
+      ProgressListener listener, ServiceLocks.Held lock) {
     Instant started = clock.instant();
     Manifest draft = new Manifest(cutId, policy.service(), epoch.getAsLong(), moment, started, null,
         CutState.RUNNING, null, policy.mode().text(), null, false, 0, Map.of(), null, null,
@@ -237,6 +237,7 @@ public final class BackupService {
             d.bytesCopied(), src.files().size(), src.digest(), d.incremental(), d.fullSyncReason()));
       }
 
+      lock.check();
       long epochNow = epoch.getAsLong();
       if (epochNow != draft.epoch()) {
         throw TandemException.conflict("the cluster identity changed during the cut (epoch " + draft.epoch()

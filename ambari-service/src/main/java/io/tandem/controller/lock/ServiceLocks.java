@@ -53,12 +53,29 @@ public final class ServiceLocks {
     private final String service;
     private final InterProcessMutex mutex;
     private final boolean outermost;
+    private final long sessionId;
     private boolean released;
 
-    private Held(String service, InterProcessMutex mutex, boolean outermost) {
+    private Held(String service, InterProcessMutex mutex, boolean outermost, long sessionId) {
       this.service = service;
       this.mutex = mutex;
       this.outermost = outermost;
+      this.sessionId = sessionId;
+    }
+
+    /**
+     * Throws unless this lock is still held: a ZooKeeper session that expired while it was held
+     * took the lock node with it, and another process may have the service now.
+     *
+     * @throws TandemException CONFLICT naming the service and why
+     */
+    public void check() {
+      long now = currentSession();
+      if (released || now != sessionId || !zk.getZookeeperClient().isConnected()) {
+        throw TandemException.conflict("the lock of service " + service + " was lost ("
+            + (released ? "released" : now != sessionId ? "the controller's ZooKeeper session expired"
+            : "disconnected from the controller's ZooKeeper") + "): another process may be working on it");
+      }
     }
 
     @Override
@@ -121,7 +138,15 @@ public final class ServiceLocks {
         LOG.debug("holder note of {} not written: {}", service, e.toString());
       }
     }
-    return new Held(service, mutex, !reentrant);
+    return new Held(service, mutex, !reentrant, currentSession());
+  }
+
+  private long currentSession() {
+    try {
+      return zk.getZookeeperClient().getZooKeeper().getSessionId();
+    } catch (Exception e) {
+      return -1;
+    }
   }
 
   /** Who holds the lock of {@code service} and for what, if anyone says so. */

@@ -119,6 +119,36 @@ class ServiceLockTest {
     assertEquals(0, ctx.locks().held(), "no lock is left behind");
   }
 
+  @Test
+  void aCutWhoseZooKeeperSessionExpiredMidwayIsNeverComplete() throws Exception {
+    String service = "locksess";
+    TableName table = ControllerFixture.table(clusters.primary(), service, "t");
+    ControllerFixture.rows(clusters.primary(), table, 0, 20, "a");
+    ctx.policies().create(new PolicySpec(service, List.of("hbase:" + service + ":*"), List.of("every:1h"), "push", 3,
+        null, null, null, null));
+    // The session that holds the service's lock expires while the cut ships: the lock node goes
+    // with it, so another process could be cutting the same service now.
+    ctx.backups().setAfterShipHook(plan -> {
+      try {
+        clusters.expireControllerZkSession(ctx.zk().getZookeeperClient().getZooKeeper().getSessionId());
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    Manifest lost;
+    try {
+      lost = ctx.backups().run(service, Instant.now(), null);
+    } finally {
+      ctx.backups().setAfterShipHook(null);
+    }
+    assertEquals(CutState.FAILED, lost.state());
+    assertTrue(lost.reason().contains("lock of service " + service + " was lost"), lost.reason());
+    ControllerFixture.await("the controller's new ZooKeeper session", Duration.ofSeconds(30),
+        () -> ctx.zk().getZookeeperClient().isConnected());
+    Manifest next = ctx.backups().run(service, Instant.now(), null);
+    assertEquals(CutState.COMPLETE, next.state(), next::reason);
+  }
+
   private static boolean snapshotExists(String name) throws Exception {
     try (Admin admin = clusters.primary().getConnection().getAdmin()) {
       return !admin.listSnapshots(Pattern.compile(Pattern.quote(name))).isEmpty();
