@@ -194,6 +194,39 @@ class NameNodeGuardTest {
   }
 
   /**
+   * A guard cut off from the controller's ZooKeeper for a third of its session timeout (by when the
+   * server may have expired its session, and a switch may count it as gone) ends the writes open
+   * under protected directories too, not before; unprotected streams write on.
+   */
+  @Test
+  void losingTheControllerZooKeeperEndsOpenWritesAfterAThirdOfTheSessionTimeout() throws Exception {
+    write(LAYOUT.identity(), record(CLUSTER, 20).encode());
+    awaitAck(20, true);
+    long stoppedAt;
+    long failedAt;
+    try (StreamWriter w = new StreamWriter(app, PROTECTED + "/cut-off");
+        StreamWriter free = new StreamWriter(app, FREE + "/cut-off")) {
+      await("both streams write", () -> w.flushed() >= 20 && free.flushed() >= 20);
+      zkServer.stop();
+      stoppedAt = System.nanoTime();
+      try {
+        await("the protected stream's writes fail", () -> w.failure() != null);
+        failedAt = System.nanoTime();
+        int freeAt = free.flushed();
+        await("the unprotected stream writes on", () -> free.flushed() >= freeAt + 20);
+      } finally {
+        zkServer.restart();
+      }
+      assertNull(free.failure());
+    }
+    long ms = (failedAt - stoppedAt) / 1_000_000;
+    System.out.println("GUARD-METRIC controller ZooKeeper stopped with a stream open under a protected dir: its writes"
+        + " failed " + ms + " ms later (session timeout 4000 ms)");
+    assertTrue(ms >= 4000 / 3, "not before a third of the session timeout: " + ms + " ms");
+    awaitAck(20, true);
+  }
+
+  /**
    * A NameNode restarted while the controller's ZooKeeper is down refuses application writes to
    * the directories its guard last protected, saying it has not read the identity record yet, and
    * allows them once it has read a record naming its cluster primary.
