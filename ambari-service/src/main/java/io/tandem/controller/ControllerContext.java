@@ -42,11 +42,12 @@ import io.tandem.core.policy.TransferMode;
 /**
  * Everything the controller's commands need, wired once from tandem-site.xml: the controller's
  * ZooKeeper, a connection to each of the two clusters (from its own conf dir), the identity
- * record, and the services on top. Which cluster is primary comes from the identity record, read
- * at the moment a service is asked for: every accessor ({@link #backups()}, {@link #catalog()},
- * {@link #users()} ...) first re-points the services when the record changed, whoever changed it
- * (this process, the CLI, a standby controller). So cuts always flow from the current primary to
- * the current secondary, and the catalog lives on the current secondary. The CLI, the daemon,
+ * record, and the services on top. Which cluster is primary comes from the identity record, as
+ * watched at the moment a service is asked for: every accessor ({@link #backups()},
+ * {@link #catalog()}, {@link #users()} ...) first re-points to the services of the current
+ * direction when the record changed, whoever changed it (this process, the CLI, a standby
+ * controller). So cuts always flow from the current primary to the current secondary, and the
+ * catalog lives on the current secondary. The services of each direction are built once. The CLI, the daemon,
  * the demo and the tests all build their controller through this class.
  */
 public final class ControllerContext implements Closeable {
@@ -103,6 +104,7 @@ public final class ControllerContext implements Closeable {
     IdentityRecord rec = identity.initIfAbsent(new IdentityRecord(first.name(), 1, clock.instant(),
         "initial: " + first.name() + " is primary")).record();
     this.roles = wire(rec);
+    identity.watch();
     publishClusters();
   }
 
@@ -210,8 +212,11 @@ public final class ControllerContext implements Closeable {
   }
 
   /** Re-reads the identity record and re-points the services if the roles changed. */
-  public synchronized Roles refreshRoles() throws IOException {
-    IdentityRecord rec = identity.require().record();
+  public Roles refreshRoles() throws IOException {
+    return rolesFor(identity.require().record());
+  }
+
+  private synchronized Roles rolesFor(IdentityRecord rec) {
     Roles r = roles;
     if (!rec.equals(r.identity())) {
       roles = wire(rec);
@@ -293,14 +298,15 @@ public final class ControllerContext implements Closeable {
   }
 
   /**
-   * The services as wired for the identity record as it is now. When the controller's ZooKeeper
+   * The services as wired for the identity record as it is now, from the watched copy of the
+   * record (no ZooKeeper round trip; a change by anyone arrives within one). When the record
    * cannot be read, the last known wiring (logged at WARN): the controller keeps answering, and
    * whatever it then does that needs ZooKeeper fails on its own with a clear error.
    */
   public Roles roles() {
     try {
-      return refreshRoles();
-    } catch (IOException | RuntimeException e) {
+      return rolesFor(identity.watched().record());
+    } catch (RuntimeException e) {
       Roles last = roles;
       LOG.warn("could not re-read the identity record ({}); using the last known roles: primary {} (epoch {})",
           e.getMessage(), last.primary().name(), last.identity().epoch());
@@ -351,6 +357,7 @@ public final class ControllerContext implements Closeable {
         }
       }
     }
+    identity.close();
     zk.close();
     IOException first = null;
     for (ClusterConnection c : clusters.values()) {

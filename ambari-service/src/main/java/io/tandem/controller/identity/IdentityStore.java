@@ -19,9 +19,10 @@ import io.tandem.core.identity.ProtectedSets;
  * {@code LeaderLatch.getLastPathIsLeader()}): a controller that lost leadership, or two admins
  * racing, cannot both win.
  */
-public final class IdentityStore {
+public final class IdentityStore implements java.io.Closeable {
   private final CuratorFramework zk;
   private final IdentityLayout layout;
+  private volatile org.apache.curator.framework.recipes.cache.CuratorCache cache;
 
   public IdentityStore(CuratorFramework zk, IdentityLayout layout) {
     this.zk = zk;
@@ -47,6 +48,46 @@ public final class IdentityStore {
       throw TandemException.failed("the identity record at " + layout.identity() + " is corrupt: " + e.getMessage(), e);
     } catch (Exception e) {
       throw TandemException.unavailable("could not read the identity record from the controller's ZooKeeper: " + e, e);
+    }
+  }
+
+  /**
+   * Keeps a watched copy of the record ({@link #watched()}), updated by ZooKeeper within a round
+   * trip of any change, whoever makes it. Idempotent.
+   */
+  public synchronized void watch() {
+    if (cache == null) {
+      cache = org.apache.curator.framework.recipes.cache.CuratorCache.build(zk, layout.identity(),
+          org.apache.curator.framework.recipes.cache.CuratorCache.Options.SINGLE_NODE_CACHE);
+      cache.start();
+    }
+  }
+
+  /**
+   * The record as last seen by the watch, without a ZooKeeper round trip; read directly when not
+   * watching or the watch has not seen it yet. Decisions that change the record use
+   * {@link #require()} and compare-and-set, never this copy.
+   */
+  public Versioned watched() {
+    var c = cache;
+    if (c != null) {
+      var d = c.get(layout.identity());
+      if (d.isPresent() && d.get().getData() != null && d.get().getStat() != null) {
+        try {
+          return new Versioned(IdentityRecord.decode(d.get().getData()), d.get().getStat().getVersion());
+        } catch (IllegalArgumentException e) {
+          // fall through to a direct read, which reports the corrupt record
+        }
+      }
+    }
+    return require();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (cache != null) {
+      cache.close();
+      cache = null;
     }
   }
 
