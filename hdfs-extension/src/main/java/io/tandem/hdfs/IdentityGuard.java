@@ -1,8 +1,16 @@
 package io.tandem.hdfs;
 
 import java.io.Closeable;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -82,7 +90,7 @@ public final class IdentityGuard implements Closeable {
   private volatile GuardView logged;
   /** Set once the first read since start is in force. */
   private volatile boolean readOnce;
-  private final java.nio.file.Path stateFile;
+  private final Path stateFile;
   private volatile OpenWrites openWrites;
   /**
    * Writes may be open that no refusal has ended yet (event thread). True at start: streams opened
@@ -90,6 +98,8 @@ public final class IdentityGuard implements Closeable {
    */
   private boolean allowedSinceLastEnd = true;
   private final AtomicBoolean warnedNoPlugin = new AtomicBoolean();
+  /** The protected sets last written to the state file (event thread). */
+  private ProtectedSets remembered;
 
   /**
    * Ends the writes of files open under directories: the NameNode plugin, which holds the
@@ -102,7 +112,7 @@ public final class IdentityGuard implements Closeable {
      *
      * @return a one-line summary for the log
      */
-    String endUnder(java.util.Collection<String> dirs, long deadlineNanos);
+    String endUnder(Collection<String> dirs, long deadlineNanos);
   }
 
   /**
@@ -158,7 +168,7 @@ public final class IdentityGuard implements Closeable {
           + " controller's ZooKeeper {} it refuses nothing", server, stateFile, quorum);
     } else {
       LOG.warn("Tandem identity guard on {}: until it reads the identity record it refuses application writes to the"
-          + " directories it last protected: {}", server, new java.util.TreeSet<>(remembered.dirs()));
+          + " directories it last protected: {}", server, new TreeSet<>(remembered.dirs()));
     }
     events.execute(this::connect);
   }
@@ -375,7 +385,7 @@ public final class IdentityGuard implements Closeable {
     try {
       String done = w.endUnder(view.sets().dirs(), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(END_WAIT_MS));
       LOG.warn("Tandem identity guard on {}: {}; ended writes open under {}: {}", server, why,
-          new java.util.TreeSet<>(view.sets().dirs()), done);
+          new TreeSet<>(view.sets().dirs()), done);
     } catch (RuntimeException e) {
       LOG.error("Tandem identity guard on {}: could not end the writes open under {}", server, view.sets().dirs(), e);
     }
@@ -385,30 +395,28 @@ public final class IdentityGuard implements Closeable {
   static final long END_WAIT_MS = 30_000;
 
   /** Where the guard keeps the protected sets it last read, for its next start. */
-  static java.nio.file.Path stateFile(Configuration conf) {
+  static Path stateFile(Configuration conf) {
     String dir = conf.getTrimmed(HdfsCutKeys.GUARD_STATE_DIR, "");
     if (dir.isEmpty()) {
       String[] nameDirs = conf.getTrimmedStrings("dfs.namenode.name.dir");
       dir = nameDirs.length == 0 ? System.getProperty("java.io.tmpdir") : nameDirs[0];
     }
     if (dir.startsWith("file:")) {
-      dir = java.net.URI.create(dir).getPath();
+      dir = URI.create(dir).getPath();
     }
-    return java.nio.file.Paths.get(dir, "tandem-guard-protected.properties");
+    return Paths.get(dir, "tandem-guard-protected.properties");
   }
 
-  private static ProtectedSets readState(java.nio.file.Path file) {
+  private static ProtectedSets readState(Path file) {
     try {
-      return java.nio.file.Files.exists(file) ? ProtectedSets.decode(java.nio.file.Files.readAllBytes(file))
+      return Files.exists(file) ? ProtectedSets.decode(Files.readAllBytes(file))
           : ProtectedSets.EMPTY;
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       LOG.error("Tandem identity guard: cannot read its state file {} ({}); it remembers no protected directories",
           file, e.toString());
       return ProtectedSets.EMPTY;
     }
   }
-
-  private ProtectedSets remembered;
 
   /** Keeps {@code sets} for the next start (event thread; only when they changed). */
   private void remember(ProtectedSets sets) {
@@ -416,13 +424,13 @@ public final class IdentityGuard implements Closeable {
       return;
     }
     try {
-      java.nio.file.Files.createDirectories(stateFile.getParent());
-      java.nio.file.Path tmp = stateFile.resolveSibling(stateFile.getFileName() + ".tmp");
-      java.nio.file.Files.write(tmp, sets.encode());
-      java.nio.file.Files.move(tmp, stateFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      Files.createDirectories(stateFile.getParent());
+      Path tmp = stateFile.resolveSibling(stateFile.getFileName() + ".tmp");
+      Files.write(tmp, sets.encode());
+      Files.move(tmp, stateFile, StandardCopyOption.REPLACE_EXISTING,
+          StandardCopyOption.ATOMIC_MOVE);
       remembered = sets;
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       LOG.error("Tandem identity guard on {}: cannot write its state file {} ({}); after a restart without the"
           + " controller's ZooKeeper it would not know what to refuse", server, stateFile, e.toString());
     }

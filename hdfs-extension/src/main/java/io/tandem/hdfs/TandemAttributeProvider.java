@@ -1,10 +1,15 @@
 package io.tandem.hdfs;
 
 import java.net.InetAddress;
+import java.net.URI;
 import java.net.UnknownHostException;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
 
 import org.apache.hadoop.conf.Configurable;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.hdfs.server.namenode.INodeAttributeProvider;
 import org.apache.hadoop.hdfs.server.namenode.INodeAttributes;
 import org.apache.hadoop.util.ReflectionUtils;
@@ -27,7 +32,9 @@ import io.tandem.core.identity.GuardKeys;
  * own and HDFS's default permission check runs after the guard's.
  *
  * <p>The guard never blocks the NameNode: its ZooKeeper session opens in the background, and
- * until it has read the record once it refuses nothing.
+ * until it has read the record once it refuses writes to the directories it last protected (see
+ * {@link IdentityGuard}). The NameNode plugin of the same NameNode finds this provider
+ * ({@link #of}) and lends the guard what ends open writes on demotion.
  */
 public class TandemAttributeProvider extends INodeAttributeProvider implements Configurable {
   private static final Logger LOG = LoggerFactory.getLogger(TandemAttributeProvider.class);
@@ -37,8 +44,8 @@ public class TandemAttributeProvider extends INodeAttributeProvider implements C
    * the NameNode plugin of the same NameNode finds its guard; weak, and by identity
    * (Configuration does not override equals).
    */
-  private static final java.util.Map<Configuration, TandemAttributeProvider> BY_CONF =
-      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+  private static final Map<Configuration, TandemAttributeProvider> BY_CONF =
+      Collections.synchronizedMap(new WeakHashMap<>());
 
   private Configuration conf;
   private INodeAttributeProvider chained;
@@ -144,7 +151,7 @@ public class TandemAttributeProvider extends INodeAttributeProvider implements C
     if (!nn.isEmpty()) {
       return "namenode-" + (ns.isEmpty() ? "" : ns + ".") + nn;
     }
-    java.net.URI uri = org.apache.hadoop.fs.FileSystem.getDefaultUri(c);
+    URI uri = FileSystem.getDefaultUri(c);
     String host = uri.getHost();
     int port = uri.getPort() < 0 ? 8020 : uri.getPort();
     return "namenode-" + canonicalHost(host) + ":" + port;

@@ -1,26 +1,38 @@
 package io.tandem.hdfs;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.BatchedRemoteIterator.BatchedEntries;
+import org.apache.hadoop.hdfs.protocol.OpenFileEntry;
+import org.apache.hadoop.hdfs.protocol.OpenFilesIterator.OpenFilesType;
 import org.apache.hadoop.hdfs.server.namenode.NameNode;
+import org.apache.hadoop.hdfs.server.protocol.NamenodeProtocols;
 import org.apache.hadoop.util.ServicePlugin;
 import org.apache.zookeeper.Watcher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.tandem.core.config.ServerConf;
-import io.tandem.core.zk.ZkSession;
 import io.tandem.core.cut.CutProtocol;
 import io.tandem.core.cut.CutSpec;
 import io.tandem.core.cut.HdfsAck;
+import io.tandem.core.zk.ZkSession;
 
 /**
  * The NameNode side of Tandem's consistent cut, loaded with {@code dfs.namenode.plugins}. It watches
@@ -54,7 +66,7 @@ public final class TandemNameNodePlugin implements ServicePlugin {
   private final AtomicBoolean refreshQueued = new AtomicBoolean();
   private final Set<String> answered = new HashSet<>();
   /** Specs of cuts seen while they arm, so the HDFS request costs no extra ZooKeeper read. */
-  private final java.util.Map<String, byte[]> specs = new java.util.HashMap<>();
+  private final Map<String, byte[]> specs = new HashMap<>();
   private final Watcher watcher = e -> scheduleRefresh(0);
   private volatile boolean stopped;
 
@@ -123,27 +135,27 @@ public final class TandemNameNodePlugin implements ServicePlugin {
    *
    * @return a one-line summary: how many files, closed or not, and any failure
    */
-  String endOpenWrites(java.util.Collection<String> dirs, long deadlineNanos) {
+  String endOpenWrites(Collection<String> dirs, long deadlineNanos) {
     if (nameNode == null || !nameNode.isActiveState()) {
       return "not the active NameNode; nothing to end";
     }
-    org.apache.hadoop.hdfs.server.protocol.NamenodeProtocols rpc = nameNode.getRpcServer();
-    java.util.List<String> open = new java.util.ArrayList<>();
-    java.util.List<String> failed = new java.util.ArrayList<>();
+    NamenodeProtocols rpc = nameNode.getRpcServer();
+    List<String> open = new ArrayList<>();
+    List<String> failed = new ArrayList<>();
     int ended = 0;
-    for (String dir : new java.util.TreeSet<>(dirs)) {
+    for (String dir : new TreeSet<>(dirs)) {
       long prev = 0;
       while (true) {
-        org.apache.hadoop.fs.BatchedRemoteIterator.BatchedEntries<org.apache.hadoop.hdfs.protocol.OpenFileEntry> batch;
+        BatchedEntries<OpenFileEntry> batch;
         try {
-          batch = rpc.listOpenFiles(prev, java.util.EnumSet.of(
-              org.apache.hadoop.hdfs.protocol.OpenFilesIterator.OpenFilesType.ALL_OPEN_FILES), dir);
+          batch = rpc.listOpenFiles(prev, EnumSet.of(
+              OpenFilesType.ALL_OPEN_FILES), dir);
         } catch (IOException | RuntimeException e) {
           failed.add("listing " + dir + ": " + e);
           break;
         }
         for (int i = 0; i < batch.size(); i++) {
-          org.apache.hadoop.hdfs.protocol.OpenFileEntry f = batch.get(i);
+          OpenFileEntry f = batch.get(i);
           prev = f.getId();
           try {
             ended++;
@@ -171,7 +183,7 @@ public final class TandemNameNodePlugin implements ServicePlugin {
         }
       });
       if (!open.isEmpty()) {
-        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
       }
     }
     return ended + " open files' leases taken from their writers, " + (ended - open.size()) + " closed"
@@ -201,7 +213,7 @@ public final class TandemNameNodePlugin implements ServicePlugin {
       } else if (refreshQueued.compareAndSet(false, true)) {
         events.execute(this::refresh);
       }
-    } catch (java.util.concurrent.RejectedExecutionException e) {
+    } catch (RejectedExecutionException e) {
       refreshQueued.set(false);
     }
   }
@@ -261,7 +273,7 @@ public final class TandemNameNodePlugin implements ServicePlugin {
     try {
       CutSpec spec = CutSpec.decode(data);
       ack = spec.dirSnapshots().isEmpty()
-          ? HdfsAck.success(java.util.Map.of(), 0)
+          ? HdfsAck.success(Map.of(), 0)
           : snapshotter.snapshotAll(spec.dirSnapshots());
     } catch (IllegalArgumentException e) {
       ack = HdfsAck.failure("unreadable cut " + id + ": " + e.getMessage(), 0);
