@@ -142,6 +142,12 @@ class CutFaultIT {
       assertNotNull(killed, "the killed run left its cut in the catalog: " + states(atKill));
       fc.note("CLI halted at " + point + " after " + r.millis() + " ms; catalog then: " + states(atKill)
           + "; lock nodes " + env.locks().held());
+      if (killed.state() == CutState.COMPLETE) {
+        // Catalogued before the kill: it must really be complete (retention may delete it next).
+        List<String> wrong = Invariants.verify(env, SECONDARY, killed);
+        fc.check(wrong.isEmpty(), "(1) the cut COMPLETE at the kill reads back as its manifest says: " + wrong);
+        fc.note("the cut COMPLETE at the kill (" + killed.cutId() + ") verified from its snapshots on " + SECONDARY);
+      }
 
       Manifest next = runWhenFree(fc, s.name());
       fc.recovered();
@@ -151,14 +157,15 @@ class CutFaultIT {
           + killedNow.map(m -> m.state() + (m.reason() == null ? "" : " (" + m.reason() + ")")).orElse("gone (retention)"));
       if (killed.state() == CutState.RUNNING) {
         // Not finished when the controller died: never restorable.
-        assertTrue(killedNow.isEmpty() || killedNow.get().state() == CutState.FAILED,
-            "a cut its controller never finished must end FAILED: " + killedNow);
+        fc.check(killedNow.isEmpty() || killedNow.get().state() == CutState.FAILED,
+            "a cut its controller never finished ends FAILED, it is " + killedNow.map(Manifest::state).orElse(null));
       }
       if (base != null) {
-        assertTrue(env.ctx.catalog().get(s.name(), base.cutId()).isEmpty(),
-            "retention (keep 1) deleted the cut expired before the kill");
+        fc.check(env.ctx.catalog().get(s.name(), base.cutId()).isEmpty(),
+            "retention (keep 1) deleted the cut it had expired before the kill");
       }
-      assertEquals(List.of(next.cutId()), completeIds(s.name()), "retention keeps exactly the newest complete cut");
+      fc.check(completeIds(s.name()).equals(List.of(next.cutId())),
+          "retention keeps exactly the newest complete cut: " + completeIds(s.name()));
       fc.finish(ONLY_PRIMARY);
     }
   }
@@ -235,20 +242,18 @@ class CutFaultIT {
   @Test
   @Order(10)
   void secondaryOutOfSpaceMidShip() throws Exception {
-    FaultEnv.Service s = env.service("kquota", 1);
-    Manifest base = env.ctx.backups().run(s.name(), Instant.now(), null);
-    assertEquals(CutState.COMPLETE, base.state(), base::reason);
+    FaultEnv.Service s = env.service("kspace", 1);
     try (FaultCase fc = new FaultCase(env, "secondary-out-of-space", s)) {
-      ControllerFixture.file(env.clusters.primary().getTestFileSystem(), s.dir() + "/part-2", 16_384, 2);
       DistributedFileSystem sfs = env.fs(SECONDARY);
       Path replica = new Path(env.ctx.backups().replicaPath(s.name(), s.dir()));
+      sfs.mkdirs(replica);
       sfs.setQuota(replica, HdfsConstants.QUOTA_DONT_SET, 1024);
       fc.fault();
       Manifest m = env.ctx.backups().run(s.name(), Instant.now(), null);
       fc.note("with a 1 KB space quota on " + replica + " the cut ended " + m.state() + ": " + m.reason());
       assertEquals(CutState.FAILED, m.state(), "a cut that could not be shipped is never COMPLETE");
-      assertTrue(m.reason() != null && m.reason().toLowerCase().contains("quota"),
-          "the reason says the secondary ran out of space: " + m.reason());
+      fc.check(m.reason() != null && m.reason().toLowerCase().contains("quota"),
+          "the FAILED reason says the secondary ran out of space (its quota): " + m.reason());
       sfs.setQuota(replica, HdfsConstants.QUOTA_DONT_SET, HdfsConstants.QUOTA_RESET);
       Manifest next = runWhenFree(fc, s.name());
       fc.recovered();
@@ -298,9 +303,12 @@ class CutFaultIT {
         }
         fc.fault();
       });
-      Manifest m;
+      Manifest m = null;
+      RuntimeException thrown = null;
       try {
         m = env.ctx.backups().run(s.name(), Instant.now(), null);
+      } catch (RuntimeException e) {
+        thrown = e;
       } finally {
         env.ctx.backups().setAfterShipHook(null);
         for (MiniDFSCluster.DataNodeProperties p : stopped) {
@@ -308,9 +316,14 @@ class CutFaultIT {
         }
         dfs.waitActive();
       }
-      fc.note("all " + stopped.size() + " DataNodes of the secondary stopped after the copy: cut " + m.state() + ": "
-          + m.reason());
-      assertNotEquals(CutState.COMPLETE, m.state(), "a cut whose copy cannot be read back is never COMPLETE");
+      if (m != null) {
+        fc.note("all " + stopped.size() + " DataNodes of the secondary stopped after the copy: cut " + m.state() + ": "
+            + m.reason());
+        assertNotEquals(CutState.COMPLETE, m.state(), "a cut whose copy cannot be read back is never COMPLETE");
+      }
+      fc.check(thrown == null, "backup run returns the cut FAILED when the secondary's DataNodes stop, but threw "
+          + thrown + (thrown == null || thrown.getCause() == null ? "" : " caused by " + String.valueOf(
+              thrown.getCause()).split("\n", 2)[0]));
       ControllerFixture.await("the secondary's DataNodes are back", Duration.ofSeconds(60),
           () -> dfs.getNamesystem().getNumLiveDataNodes() == dataNodes);
       Manifest next = runWhenFree(fc, s.name());

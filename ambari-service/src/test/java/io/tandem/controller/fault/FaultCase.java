@@ -29,6 +29,7 @@ final class FaultCase implements AutoCloseable {
   private final Map<String, ClusterSwitches.State> switchesBefore;
   private final List<ProtectedWriter> writers = new ArrayList<>();
   private final List<String> notes = new ArrayList<>();
+  private final List<String> contract = new ArrayList<>();
   private final long startNanos = System.nanoTime();
   private long faultNanos = -1;
   private long recoveredNanos = -1;
@@ -79,13 +80,25 @@ final class FaultCase implements AutoCloseable {
   }
 
   /**
+   * A check of the case's own contract (e.g. "the interrupted cut ends FAILED"): a violation is
+   * reported with the invariants at {@link #finish}, and the case goes on to its recovery.
+   */
+  boolean check(boolean ok, String what) {
+    if (!ok) {
+      contract.add("(5) " + what);
+      note("VIOLATED: " + what);
+    }
+    return ok;
+  }
+
+  /**
    * Checks every invariant and reports. {@code allowedRuns} is the order in which clusters may
    * accept writes to the protected table during the case (one cluster at a time), e.g.
    * [primary] for a cut, [primary, secondary] for a switch to the secondary.
    */
   void finish(List<String> allowedRuns) throws Exception {
     finished = true;
-    List<String> failures = new ArrayList<>();
+    List<String> failures = new ArrayList<>(contract);
     if (recoveredNanos < 0) {
       failures.add("(5) the operation after the fault never succeeded");
     } else {

@@ -143,13 +143,18 @@ final class FaultEnv implements AutoCloseable {
   /**
    * A service of one protected table {@code <name>:t} (3 regions, 20 rows) and one protected
    * directory {@code /data/<name>} (two 4 KB files), pushed, keeping {@code retain} cuts. The table
-   * is created on the secondary too (empty), so a refused write there is a refusal, not a missing
-   * table.
+   * is created on the secondary too (empty, one region), so a refused write there is a refusal, not
+   * a missing table.
    */
   Service service(String name, int retain) throws Exception {
     TableName t = ControllerFixture.table(clusters.primary(), name, "t");
     ControllerFixture.rows(clusters.primary(), t, 0, 20, "a");
-    ControllerFixture.table(clusters.secondary(), name, "t");
+    try (org.apache.hadoop.hbase.client.Admin admin = clusters.secondary().getConnection().getAdmin()) {
+      if (!java.util.List.of(admin.listNamespaces()).contains(name)) {
+        admin.createNamespace(org.apache.hadoop.hbase.NamespaceDescriptor.create(name).build());
+      }
+    }
+    clusters.secondary().createTable(t, org.apache.hadoop.hbase.util.Bytes.toBytes("f"));
     String dir = "/data/" + name;
     FileSystem pfs = clusters.primary().getTestFileSystem();
     ControllerFixture.file(pfs, dir + "/part-0", 4096, 0);

@@ -215,36 +215,46 @@ final class Invariants {
     Set<String> old = before.completeCutIds();
     List<String> out = new ArrayList<>();
     for (Map.Entry<String, List<Manifest>> e : after.catalogs().entrySet()) {
-      String c = e.getKey();
-      DistributedFileSystem fs = env.fs(c);
       for (Manifest m : e.getValue()) {
-        if (m.state() != CutState.COMPLETE || old.contains(m.cutId())) {
-          continue;
+        if (m.state() == CutState.COMPLETE && !old.contains(m.cutId())) {
+          out.addAll(verify(env, e.getKey(), m));
         }
-        for (Manifest.TableEntry t : m.tables()) {
-          try {
-            TableFingerprint f = TableFingerprint.of(env.util(c).getConfiguration(), fs, t.snapshot(), OWN_SCRATCH);
-            if (f.rows() != t.rows() || !f.hash().equals(t.contentHash())) {
-              out.add("COMPLETE cut " + m.cutId() + ": table " + t.table() + " reads " + f.rows() + " rows (hash "
-                  + f.hash() + ") on " + c + ", its manifest says " + t.rows() + " rows (hash " + t.contentHash() + ")");
-            }
-          } catch (IOException ex) {
-            out.add("COMPLETE cut " + m.cutId() + ": snapshot " + t.snapshot() + " unreadable on " + c + ": " + ex);
-          }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Reads a COMPLETE cut back from its snapshots on {@code cluster} (the one holding its catalog):
+   * each table's rows and content hash, each replica's files and checksum digest, as its manifest
+   * recorded them from the primary. Returns what does not match.
+   */
+  static List<String> verify(FaultEnv env, String cluster, Manifest m) throws IOException {
+    List<String> out = new ArrayList<>();
+    DistributedFileSystem fs = env.fs(cluster);
+    for (Manifest.TableEntry t : m.tables()) {
+      try {
+        TableFingerprint f = TableFingerprint.of(env.util(cluster).getConfiguration(), fs, t.snapshot(), OWN_SCRATCH);
+        if (f.rows() != t.rows() || !f.hash().equals(t.contentHash())) {
+          out.add("COMPLETE cut " + m.cutId() + ": table " + t.table() + " reads " + f.rows() + " rows (hash "
+              + f.hash() + ") on " + cluster + ", its manifest says " + t.rows() + " rows (hash " + t.contentHash()
+              + ")");
         }
-        for (Manifest.DirEntry d : m.dirs()) {
-          try {
-            DirFingerprint f = DirFingerprint.of(fs, new Path(d.replicaPath() + "/.snapshot/" + d.snapshot()));
-            if (!f.digest().equals(d.checksumDigest()) || f.files().size() != d.files()) {
-              out.add("COMPLETE cut " + m.cutId() + ": replica " + d.replicaPath() + " holds " + f.files().size()
-                  + " files (digest " + f.digest() + ") on " + c + ", its manifest says " + d.files() + " ("
-                  + d.checksumDigest() + ")");
-            }
-          } catch (IOException ex) {
-            out.add("COMPLETE cut " + m.cutId() + ": replica snapshot of " + d.path() + " unreadable on " + c + ": "
-                + ex);
-          }
+      } catch (IOException ex) {
+        out.add("COMPLETE cut " + m.cutId() + ": snapshot " + t.snapshot() + " unreadable on " + cluster + ": " + ex);
+      }
+    }
+    for (Manifest.DirEntry d : m.dirs()) {
+      try {
+        DirFingerprint f = DirFingerprint.of(fs, new Path(d.replicaPath() + "/.snapshot/" + d.snapshot()));
+        if (!f.digest().equals(d.checksumDigest()) || f.files().size() != d.files()) {
+          out.add("COMPLETE cut " + m.cutId() + ": replica " + d.replicaPath() + " holds " + f.files().size()
+              + " files (digest " + f.digest() + ") on " + cluster + ", its manifest says " + d.files() + " ("
+              + d.checksumDigest() + ")");
         }
+      } catch (IOException ex) {
+        out.add("COMPLETE cut " + m.cutId() + ": replica snapshot of " + d.path() + " unreadable on " + cluster + ": "
+            + ex);
       }
     }
     return out;
