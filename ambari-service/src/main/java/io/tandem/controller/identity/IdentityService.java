@@ -337,16 +337,39 @@ public final class IdentityService {
   }
 
   /**
-   * Waits until every guard registered for {@code cluster} acknowledges {@code epoch} with writes
-   * refused, or is gone (its session ended). A guard that is partitioned refuses by itself, and
-   * its member node disappears when its session expires, so the wait is bounded.
+   * Waits until every guard of {@code cluster} acknowledges {@code epoch} with writes refused, or
+   * is gone (its session ended). A guard that is partitioned refuses by itself, and its member
+   * node disappears when its session expires, so the wait is bounded.
+   *
+   * <p>Which guards: those that registered a member node; and, when the cluster is healthy (so it
+   * can be asked) and {@code tandem.failover.require.guards} is on, also a guard of each of its
+   * live RegionServers and its active NameNode ({@link GuardRoster}): a server whose guard never
+   * registered would accept writes, so it is waited for and named when the wait runs out.
    */
   private void awaitGuards(String cluster, long epoch) {
     CuratorFramework zk = ctx.zk();
     String dir = ctx.identity().layout().members(cluster);
+    boolean roster = ctx.conf().getBoolean(io.tandem.core.config.TandemKeys.FAILOVER_REQUIRE_GUARDS)
+        && healthy(cluster);
+    GuardRoster guards = new GuardRoster(ctx.identity().layout(), zk);
     long deadline = System.nanoTime() + guardWait.toNanos();
+    long rosterAt = 0;
+    List<String> unguarded = List.of();
     while (true) {
       List<String> pending = new ArrayList<>();
+      if (roster && System.nanoTime() - rosterAt > 1_000_000_000L) {
+        try {
+          GuardRoster.Roster r = guards.check(ctx.cluster(cluster));
+          unguarded = new ArrayList<>(r.missing());
+        } catch (IOException e) {
+          LOG.warn("could not list the guards {} must have ({}); waiting for the registered ones only", cluster,
+              e.getMessage());
+          roster = false;
+          unguarded = List.of();
+        }
+        rosterAt = System.nanoTime();
+      }
+      unguarded.forEach(g -> pending.add(g + " (no guard registered)"));
       try {
         for (String m : zk.checkExists().forPath(dir) == null ? List.<String>of() : zk.getChildren().forPath(dir)) {
           try {
@@ -366,7 +389,8 @@ public final class IdentityService {
       }
       if (System.nanoTime() > deadline) {
         throw TandemException.failed("guards of " + cluster + " did not acknowledge epoch " + epoch + " within "
-            + guardWait.toSeconds() + " s: " + pending + "; both clusters refuse writes; re-run the switch", null);
+            + guardWait.toSeconds() + " s: " + pending + "; both clusters refuse writes; load the guard on those"
+            + " servers or stop them, then re-run the switch", null);
       }
       synchronized (this) {
         try {

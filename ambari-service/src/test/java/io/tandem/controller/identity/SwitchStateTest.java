@@ -54,7 +54,11 @@ class SwitchStateTest {
   @BeforeAll
   static void setUp(EmbeddedClusters c) throws Exception {
     clusters = c;
-    ctx = ControllerFixture.open(c, "/switchstate");
+    // The clusters' guards serve the controller root /tandem, not this test's: here no guard ever
+    // registers, so the switches below wait only for registered guards (none), except the case
+    // that shows what the default does about that.
+    ctx = ControllerContext.open(ControllerFixture.conf(c, "/switchstate")
+        .set(io.tandem.core.config.TandemKeys.FAILOVER_REQUIRE_GUARDS, "false"));
     HEALTHY.put("primary", true);
     HEALTHY.put("secondary", true);
     identity = new IdentityService(ctx, HEALTHY::get, null, Duration.ofSeconds(30));
@@ -163,6 +167,24 @@ class SwitchStateTest {
       }
       ctx.policies().delete("swb", false);
     }
+  }
+
+  @Test
+  void bySwitchDefaultAServerWhoseGuardNeverRegisteredIsWaitedForAndNamed() throws Exception {
+    ctx.conf().set(io.tandem.core.config.TandemKeys.FAILOVER_REQUIRE_GUARDS, "true");
+    try {
+      IdentityService strict = new IdentityService(ctx, HEALTHY::get, null, Duration.ofSeconds(3));
+      TandemException stuck = assertThrows(TandemException.class, () -> strict.switchTo("secondary", true, false, null));
+      assertTrue(stuck.getMessage().contains("no guard registered"), stuck.getMessage());
+      assertTrue(stuck.getMessage().contains("regionserver-"), stuck.getMessage());
+      assertTrue(ctx.identity().require().record().inTransition(), "it stopped with both clusters refusing");
+      assertEquals(SwitchState.Step.TRANSITION, ctx.switches().current().orElseThrow().step());
+      SwitchReport revert = strict.switchTo("primary", true, false, null);
+      assertEquals("revert", revert.action());
+    } finally {
+      ctx.conf().set(io.tandem.core.config.TandemKeys.FAILOVER_REQUIRE_GUARDS, "false");
+    }
+    assertEquals("primary", ctx.identity().require().record().primary());
   }
 
   private static void put(HBaseTestingUtility util, TableName t, String row) throws Exception {

@@ -68,6 +68,8 @@ public final class TandemKeys {
       "Seconds of primary failure before an automatic failover, when enabled.");
   public static final ConfigKey GUARD_WAIT_MS = new ConfigKey("tandem.failover.guard.wait.ms", "60000",
       "Longest a switch waits for the old primary's guards to refuse writes (at least their ZooKeeper session timeout).");
+  public static final ConfigKey FAILOVER_REQUIRE_GUARDS = new ConfigKey("tandem.failover.require.guards", "true",
+      "When the old primary is reachable, a switch waits for a guard of each of its live RegionServers and its active NameNode, registered or not (a server whose guard is off is waited for, and the switch stops naming it); false waits only for the guards that registered.");
   public static final ConfigKey METRICS_COLLECTOR_URL = new ConfigKey("tandem.metrics.collector.url", "",
       "Ambari Metrics collector timeline endpoint, e.g. http://ams-host:6188/ws/v1/timeline/metrics; empty publishes nothing.");
   public static final ConfigKey METRICS_INTERVAL_MS = new ConfigKey("tandem.metrics.interval.ms", "60000",
@@ -98,7 +100,7 @@ public final class TandemKeys {
       CATALOG_DIR, TRANSFER_MODE, TRANSFER_MAPPERS, TRANSFER_BANDWIDTH_MB, MAPREDUCE_FRAMEWORK,
       SCHEDULER_TICK_MS, FENCE_LEASE_MS, FENCE_ALERT_MS, CUT_METHOD, CUT_ARM_TIMEOUT_MS, CUT_HDFS_TIMEOUT_MS,
       CUT_ZK_ROOT, CLOCK_PROBE_DIR, MAX_SKEW_MS, WATCH_INTERVAL_MS,
-      WATCH_FAILURE_THRESHOLD, FAILOVER_AUTOMATIC, FAILOVER_AUTOMATIC_DELAY_S, GUARD_WAIT_MS, METRICS_COLLECTOR_URL, METRICS_INTERVAL_MS, POLICIES,
+      WATCH_FAILURE_THRESHOLD, FAILOVER_AUTOMATIC, FAILOVER_AUTOMATIC_DELAY_S, GUARD_WAIT_MS, FAILOVER_REQUIRE_GUARDS, METRICS_COLLECTOR_URL, METRICS_INTERVAL_MS, POLICIES,
       POLICIES_DELETE_MISSING, KERBEROS_PRINCIPAL, KERBEROS_KEYTAB, KERBEROS_RELOGIN_INTERVAL_MS,
       RPO_WARNING_FRACTION, USERS_CAPTURE, USERS_SYNC_ON_CUT, USERS_RECONCILE_INTERVAL_S, USERS_MAX_PATHS);
 
