@@ -21,13 +21,8 @@ import org.apache.hadoop.hbase.client.Put;
 import org.apache.hadoop.hbase.client.Table;
 import org.apache.hadoop.hbase.util.Bytes;
 import org.apache.hadoop.security.UserGroupInformation;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.tandem.controller.ControllerFixture;
 import io.tandem.controller.identity.SwitchReport;
@@ -36,62 +31,49 @@ import io.tandem.core.catalog.CutState;
 import io.tandem.core.catalog.Manifest;
 import io.tandem.core.error.TandemException;
 import io.tandem.core.identity.GuardAck;
-import io.tandem.testkit.EmbeddedClusters;
-import io.tandem.testkit.TwoClusters;
 
 /**
- * Faults during identity switches and of the guards' ZooKeeper, on real clusters with one
- * service: the controller killed ({@code kill -9}, by {@link FaultPoints}) at every step of a
+ * The faults of identity switches and of the guards' ZooKeeper (run by {@link FaultInjectionIT},
+ * after the cut cases), with one service: the controller killed ({@code kill -9}, by {@link FaultPoints}) at every step of a
  * switch and the switch resumed by the same command, or reverted; the guards' sessions expired;
  * the controller's ZooKeeper down longer than the guards' session timeout; a writer holding an open
  * HDFS stream across a switch. The cases switch back and forth, each starting from whichever
  * cluster the previous one left primary; {@link Invariants} hold after each.
  */
-@ExtendWith(TwoClusters.class)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class SwitchFaultIT {
+abstract class SwitchFaults extends CutFaults {
   private static final byte[] F = Bytes.toBytes("f");
   private static final byte[] Q = Bytes.toBytes("q");
-  private static FaultEnv env;
   private static FaultEnv.Service svc;
 
-  @BeforeAll
-  static void setUp(EmbeddedClusters c) throws Exception {
-    env = new FaultEnv(c, "switch");
+  /** The switch cases' service, with a first complete cut; call once the environment is up. */
+  static void setUpSwitchCases() throws Exception {
     svc = env.service("sw", 2);
     Manifest first = env.ctx.backups().run(svc.name(), Instant.now(), null);
     assertEquals(CutState.COMPLETE, first.state(), first::reason);
   }
 
-  @AfterAll
-  static void tearDown() throws Exception {
-    if (env != null) {
-      env.close();
-    }
-  }
-
   // ------------------------------------------------------------------ kill -9 at every step of a switch
 
   @Test
-  @Order(1)
+  @Order(13)
   void killAtTransitionThenResume() throws Exception {
     killSwitchAndResume(FaultPoints.SWITCH_TRANSITION);
   }
 
   @Test
-  @Order(2)
+  @Order(14)
   void killAtGuardsThenResume() throws Exception {
     killSwitchAndResume(FaultPoints.SWITCH_GUARDS);
   }
 
   @Test
-  @Order(3)
+  @Order(15)
   void killAtFinalCutThenResume() throws Exception {
     killSwitchAndResume(FaultPoints.SWITCH_FINAL_CUT);
   }
 
   @Test
-  @Order(4)
+  @Order(16)
   void killAtRestoreThenResume() throws Exception {
     killSwitchAndResume(FaultPoints.SWITCH_RESTORE);
   }
@@ -134,7 +116,7 @@ class SwitchFaultIT {
   }
 
   @Test
-  @Order(5)
+  @Order(17)
   void killAtGuardsThenRevert() throws Exception {
     String from = env.primaryName();
     String to = FaultEnv.other(from);
@@ -163,7 +145,7 @@ class SwitchFaultIT {
   // ------------------------------------------------------------------ the guards' ZooKeeper
 
   @Test
-  @Order(6)
+  @Order(18)
   void guardSessionsExpire() throws Exception {
     String primary = env.primaryName();
     try (FaultCase fc = new FaultCase(env, "guard-zk-session-expiry", svc)) {
@@ -205,7 +187,7 @@ class SwitchFaultIT {
   }
 
   @Test
-  @Order(7)
+  @Order(19)
   void controllerZooKeeperDownLongerThanTheGuardsSession() throws Exception {
     String primary = env.primaryName();
     try (FaultCase fc = new FaultCase(env, "controller-zk-down", svc)) {
@@ -251,7 +233,7 @@ class SwitchFaultIT {
   // ------------------------------------------------------------------ an open stream across a switch
 
   @Test
-  @Order(8)
+  @Order(20)
   void openStreamAcrossASwitch() throws Exception {
     String from = env.primaryName();
     String to = FaultEnv.other(from);

@@ -23,54 +23,29 @@ import org.apache.hadoop.hbase.client.Table;
 import org.apache.hadoop.hdfs.DistributedFileSystem;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.hadoop.hdfs.protocol.HdfsConstants;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.tandem.controller.ControllerFixture;
 import io.tandem.core.catalog.CutState;
 import io.tandem.core.catalog.Manifest;
 import io.tandem.core.error.TandemException;
 import io.tandem.testkit.EmbeddedClusters;
-import io.tandem.testkit.TwoClusters;
 
 /**
- * Faults during cuts and restores on real clusters, each its own service: the controller killed
+ * The faults of cuts and restores (run by {@link FaultInjectionIT}), each with a service of its own: the controller killed
  * ({@code kill -9}, by {@link FaultPoints}) at every step of a cut and of a restore, its ZooKeeper
  * session expired mid-cut, the secondary's DataNodes stopped mid-ship, the secondary out of space,
  * a shipped file corrupted. After each, the next operation must succeed and {@link Invariants}
  * hold: no cut wrongly COMPLETE, the primary's switches as before, nothing of Tandem's left behind,
  * never two clusters accepting protected writes.
  */
-@ExtendWith(TwoClusters.class)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class CutFaultIT {
+abstract class CutFaults {
   private static final String PRIMARY = EmbeddedClusters.PRIMARY;
   private static final String SECONDARY = EmbeddedClusters.SECONDARY;
   private static final List<String> ONLY_PRIMARY = List.of(PRIMARY);
-  private static FaultEnv env;
-
-  @BeforeAll
-  static void setUp(EmbeddedClusters c) throws Exception {
-    env = new FaultEnv(c, "cut");
-  }
-
-  @AfterEach
-  void noHook() {
-    env.ctx.backups().setAfterShipHook(null);
-  }
-
-  @AfterAll
-  static void tearDown() throws Exception {
-    if (env != null) {
-      env.close();
-    }
-  }
+  /** The clusters and controller of the run (set by {@link FaultInjectionIT}). */
+  static FaultEnv env;
 
   // ------------------------------------------------------------------ kill -9 at every step of a cut
 
