@@ -135,12 +135,19 @@ public final class GuardRoster {
     return new Roster(cluster.name(), expected, members, missing, unexpected);
   }
 
-  /** The guards of {@code cluster} that must acknowledge: its live RegionServers and active NameNode(s). */
+  /**
+   * The guards of {@code cluster} that must acknowledge: its live RegionServers that serve a user
+   * region, and its active NameNode(s). A RegionServer serving no user region has no guard (the
+   * guard comes with the first user region it opens, and refuses until it has read the record),
+   * and nothing of an application's to refuse.
+   */
   public SortedSet<String> expected(ClusterConnection cluster) throws IOException {
     SortedSet<String> out = new TreeSet<>();
     try (Admin admin = cluster.hbase().getAdmin()) {
       for (ServerName sn : admin.getRegionServers()) {
-        out.add(regionServerGuard(sn));
+        if (admin.getRegions(sn).stream().anyMatch(r -> !r.getTable().isSystemTable())) {
+          out.add(regionServerGuard(sn));
+        }
       }
     }
     out.addAll(nameNodeGuards(cluster.conf()));

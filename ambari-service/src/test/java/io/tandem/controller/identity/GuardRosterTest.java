@@ -38,8 +38,8 @@ import io.tandem.testkit.TwoClusters;
 
 /**
  * {@link GuardRoster} on the real clusters: the guards it expects are named exactly as the guards
- * inside the RegionServers and NameNodes name their member nodes, and a RegionServer whose guard
- * has not registered (one that serves no user region yet) is reported missing until it does.
+ * inside the RegionServers and NameNodes name their member nodes, and a RegionServer is expected
+ * once it serves a user region, and then reported missing until its guard has registered.
  */
 @ExtendWith(TwoClusters.class)
 class GuardRosterTest {
@@ -127,12 +127,12 @@ class GuardRosterTest {
   }
 
   /**
-   * The negative control: a RegionServer that has opened no user region has no guard yet, so the
-   * member nodes alone would not know it exists; the roster names it missing, then not once a
-   * user region opens on it.
+   * A RegionServer that has opened no user region has no guard yet and holds nothing to refuse,
+   * so it is not expected; once a user region opens on it, it is expected, and the roster is
+   * complete only when its guard has registered.
    */
   @Test
-  void aLiveRegionServerWithoutAGuardIsMissing() throws Exception {
+  void aRegionServerIsExpectedOnceItServesAUserRegion() throws Exception {
     HBaseTestingUtility u = clusters.primary();
     JVMClusterUtil.RegionServerThread extra = u.getMiniHBaseCluster().startRegionServer();
     extra.waitForServerOnline();
@@ -141,8 +141,8 @@ class GuardRosterTest {
     try (Admin admin = u.getConnection().getAdmin()) {
       await("the master lists " + name, () -> admin.getRegionServers().contains(name));
       GuardRoster.Roster before = roster.check(primary);
-      assertEquals(Set.of(guard), before.missing(), before.describe());
-      assertTrue(before.expected().contains(guard));
+      assertTrue(!before.expected().contains(guard), before.describe());
+      assertEquals(Set.of(), before.missing(), before.describe());
 
       // A table of its own, so no other RegionServer gives up its last user region (and its guard).
       admin.createTable(TableDescriptorBuilder.newBuilder(EXTRA).setColumnFamily(ColumnFamilyDescriptorBuilder.of("f"))
@@ -158,6 +158,7 @@ class GuardRosterTest {
         admin.move(region.getEncodedNameAsBytes(), name); // the master may not take a move to a server so new
         return false;
       });
+      await("the new RegionServer's guard is expected", () -> roster.check(primary).expected().contains(guard));
       await("the new RegionServer's guard registers", () -> roster.check(primary).complete());
       GuardRoster.Roster after = roster.check(primary);
       assertTrue(after.members().containsValue(guard), after.describe());
