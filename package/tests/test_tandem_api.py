@@ -24,6 +24,26 @@ class Call(unittest.TestCase):
     tandem_api.call(self.controller.url + "/", "PUT", "/api/v1/policies/billing", {"service": "billing"})
     self.assertEqual([("PUT", "/api/v1/policies/billing", {"service": "billing"})], self.controller.requests)
 
+  def test_every_call_names_the_configured_user(self):
+    self.addCleanup(tandem_api.configure, "tandem")
+    tandem_api.configure("svc_tandem")
+    self.controller.on("POST", "/api/v1/backups/billing/run", {"cutId": "billing-20261201T000000000Z"})
+    self.controller.on("PUT", "/api/v1/policies/billing", {"ok": True})
+    self.controller.on("GET", "/api/v1/policies", [])
+    tandem_api.run_backup(self.controller.url, "billing")
+    tandem_api.call(self.controller.url, "PUT", "/api/v1/policies/billing", {"service": "billing"})
+    tandem_api.policy_services(self.controller.url)
+    self.assertEqual(["svc_tandem"] * 3, self.controller.users)
+
+  def test_a_refusal_names_the_status(self):
+    # The controller refuses a caller outside tandem.admin.acl with 403 and the user and key in one line.
+    self.controller.on("DELETE", "/api/v1/policies/billing",
+                       {"error": "user tandem may not DELETE /api/v1/policies/billing: not in tandem.admin.acl"}, status=403)
+    with self.assertRaises(ControllerError) as caught:
+      tandem_api.call(self.controller.url, "DELETE", "/api/v1/policies/billing")
+    self.assertEqual(403, caught.exception.status)
+    self.assertIn("tandem.admin.acl", str(caught.exception))
+
   def test_accepted_and_empty_bodies(self):
     self.controller.on("DELETE", "/api/v1/policies/billing", None, status=204, raw=b"")
     self.assertEqual((204, None), tandem_api.call(self.controller.url, "DELETE", "/api/v1/policies/billing"))

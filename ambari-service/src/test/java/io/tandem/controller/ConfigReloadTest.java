@@ -60,8 +60,7 @@ class ConfigReloadTest {
   }
 
   private static HttpResponse<String> reload() throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.port() + "/api/v1/config/reload"))
-        .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    return io.tandem.controller.api.ApiClient.admin(daemon.port()).call("POST", "/api/v1/config/reload", null);
   }
 
   private static int cli(String... args) {

@@ -183,6 +183,7 @@ public final class PolicyService {
   }
 
   public Policy get(String service) {
+    PolicyValidator.requireServiceName(service);
     PolicyStore.Versioned v = store.get(service).orElseThrow(() ->
         TandemException.notFound("service " + service + " has no policy (see 'tandem policy list')"));
     return validator.validate(v.spec(), clock.instant());
@@ -198,6 +199,7 @@ public final class PolicyService {
 
   /** @return false if there was none */
   public boolean delete(String service, boolean dryRun) {
+    PolicyValidator.requireServiceName(service);
     if (dryRun) {
       return store.get(service).isPresent();
     }

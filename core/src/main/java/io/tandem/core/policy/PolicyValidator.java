@@ -51,6 +51,17 @@ public final class PolicyValidator {
   }
 
   /**
+   * @return {@code service}, for a name a policy could have (in a URL, a CLI argument)
+   * @throws TandemException (INVALID) naming the name and the pattern otherwise
+   */
+  public static String requireServiceName(String service) {
+    if (service == null || !SERVICE_NAME.matcher(service).matches()) {
+      throw TandemException.invalid("service name \"" + service + "\" is not valid: it must match " + SERVICE_NAME.pattern());
+    }
+    return service;
+  }
+
+  /**
    * @param now the present, to refuse one-off moments in the past and to anchor new policies
    * @throws PolicyInvalidException listing every problem found
    */
