@@ -338,6 +338,48 @@ class ApiHostileInputTest {
     assertEquals(epoch, epoch(), "a dry run switches nothing");
   }
 
+  /**
+   * A policy stored under older, looser rules (an interval past what Duration arithmetic survives, a
+   * reserved path) neither breaks the list for the services after it nor the scheduler's tick, and can
+   * still be read (400 naming the problem) and deleted.
+   */
+  @Test
+  void aStoredPolicyTheRulesNowRefuseBreaksNothing() throws Exception {
+    io.tandem.controller.policy.PolicyStore store = new io.tandem.controller.policy.PolicyStore(ctx.zk(),
+        conf.get(TandemKeys.CONTROLLER_ZK_ROOT));
+    store.create(new io.tandem.core.policy.PolicySpec("aaold", List.of("hdfs:/tmp"), List.of("every:32000000000000000s"),
+        "push", 1, null, null, null, "2026-01-01T00:00:00Z"));
+    try {
+      HttpResponse<String> list = admin.call("GET", "/api/v1/policies", null);
+      assertEquals(200, list.statusCode(), list.body());
+      assertTrue(list.body().contains(KEPT) && !list.body().contains("aaold"), list.body());
+      HttpResponse<String> one = admin.call("GET", "/api/v1/policies/aaold", null);
+      assertEquals(400, one.statusCode(), one.body());
+      assertTrue(error(one).contains("too large") && error(one).contains("reserved"), one.body());
+      io.tandem.controller.schedule.BackupScheduler scheduler = new io.tandem.controller.schedule.BackupScheduler(
+          ctx::policies, ctx::backups, ctx.zk(), conf.get(TandemKeys.CONTROLLER_ZK_ROOT), java.time.Clock.systemUTC(), 60_000);
+      assertFalse(scheduler.tick(java.time.Instant.now()).containsKey("aaold"));
+    } finally {
+      assertEquals(200, admin.call("DELETE", "/api/v1/policies/aaold", null).statusCode());
+    }
+    assertEquals(404, admin.call("GET", "/api/v1/policies/aaold", null).statusCode());
+  }
+
+  /** HBase's root dir and the controller's catalog and replica dirs, as this controller has them configured. */
+  @TestFactory
+  Stream<DynamicTest> theControllersOwnAndHBasesDirectoriesAreReserved() throws Exception {
+    String hbaseRoot = new org.apache.hadoop.fs.Path(ctx.roles().primary().conf().get("hbase.rootdir")).toUri().getPath();
+    List<String> paths = List.of(hbaseRoot, hbaseRoot + "/data/default/t", conf.get(TandemKeys.CATALOG_DIR),
+        conf.get(TandemKeys.CATALOG_DIR) + "/x", conf.get(TandemKeys.REPLICA_DIR) + "/billing");
+    return paths.stream().map(path -> DynamicTest.dynamicTest(path, () -> {
+      HttpResponse<String> r = admin.call("PUT", "/api/v1/policies/hostile",
+          "{\"datasets\":[\"hdfs:" + path + "\"],\"schedules\":[\"every:1h\"]}");
+      assertEquals(400, r.statusCode(), r.body());
+      assertTrue(error(r).contains("reserved"), r.body());
+      assertEquals(404, admin.call("GET", "/api/v1/policies/hostile", null).statusCode());
+    }));
+  }
+
   /** A page whose DNS name was rebound to the controller sends its own name as Host. */
   @Test
   void foreignHostHeaderIsRefused() throws Exception {
