@@ -46,13 +46,21 @@ public final class ApiAccessFilter implements Filter {
   record Rules(AccessControlList admins, AccessControlList readers, Set<String> hosts, boolean anyHost) {
   }
 
-  static final String RULES_ATTRIBUTE = "tandem.api.access";
+  /**
+   * The rules of each running server, by the key its filters get as init parameter {@value #RULES_PARAM}:
+   * the filter also runs in HttpServer2's other contexts (/static, /logs), which share no attributes.
+   */
+  static final Map<String, Rules> REGISTRY = new java.util.concurrent.ConcurrentHashMap<>();
+  static final String RULES_PARAM = "rules";
 
   private Rules rules;
 
   @Override
-  public void init(FilterConfig config) {
-    rules = (Rules) config.getServletContext().getAttribute(RULES_ATTRIBUTE);
+  public void init(FilterConfig config) throws ServletException {
+    rules = REGISTRY.get(String.valueOf(config.getInitParameter(RULES_PARAM)));
+    if (rules == null) {
+      throw new ServletException("no access rules registered as " + config.getInitParameter(RULES_PARAM));
+    }
   }
 
   @Override
@@ -60,7 +68,7 @@ public final class ApiAccessFilter implements Filter {
       throws IOException, ServletException {
     HttpServletRequest req = (HttpServletRequest) request;
     HttpServletResponse resp = (HttpServletResponse) response;
-    Rules r = rules != null ? rules : (Rules) req.getServletContext().getAttribute(RULES_ATTRIBUTE);
+    Rules r = rules;
     if (ApiAuthenticationFilter.isHealth(req)) {
       chain.doFilter(request, response);
       return;

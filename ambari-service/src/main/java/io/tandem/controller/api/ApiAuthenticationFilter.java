@@ -54,14 +54,15 @@ public final class ApiAuthenticationFilter extends AuthenticationFilter {
 
     @Override
     public void sendError(int sc, String msg) throws IOException {
-      sendError(sc);
+      // 401: no credentials; else the handler's reason (a SPNEGO token it could not accept).
+      String line = sc == HttpServletResponse.SC_UNAUTHORIZED || msg == null || msg.isBlank()
+          ? message : "authentication failed: " + msg + "; " + message;
+      ApiAccessFilter.refuse((HttpServletResponse) getResponse(), sc, line);
     }
 
     @Override
     public void sendError(int sc) throws IOException {
-      String line = sc == HttpServletResponse.SC_UNAUTHORIZED || sc == HttpServletResponse.SC_FORBIDDEN
-          ? message : "authentication failed (HTTP " + sc + "): " + message;
-      ApiAccessFilter.refuse((HttpServletResponse) getResponse(), sc, line);
+      sendError(sc, null);
     }
   }
 }

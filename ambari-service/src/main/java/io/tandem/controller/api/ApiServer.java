@@ -60,6 +60,7 @@ public final class ApiServer implements Closeable {
   private final java.util.function.Supplier<DeclaredPolicies.Report> reload;
   private final Instant startedAt;
   private final HttpServer2 server;
+  private final String rulesKey = java.util.UUID.randomUUID().toString();
   private final ExecutorService cuts = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "tandem-api-cut");
     t.setDaemon(true);
@@ -93,11 +94,12 @@ public final class ApiServer implements Closeable {
         .setACL(admins)
         .build();
     server.setAttribute(ATTRIBUTE, this);
-    server.setAttribute(ApiAccessFilter.RULES_ATTRIBUTE, new ApiAccessFilter.Rules(admins, readers,
+    ApiAccessFilter.REGISTRY.put(rulesKey, new ApiAccessFilter.Rules(admins, readers,
         hostNames(bindHost, conf.get(TandemKeys.HTTP_ALLOWED_HOSTS)), "*".equals(conf.get(TandemKeys.HTTP_ALLOWED_HOSTS).trim())));
+    // Every context HttpServer2 serves (the webapp with /api/v1 and the daemon pages, /static, /logs).
     server.addGlobalFilter("tandem-authentication", ApiAuthenticationFilter.class.getName(),
         authenticationParams(conf, bindHost));
-    server.addGlobalFilter("tandem-access", ApiAccessFilter.class.getName(), Map.of());
+    server.addGlobalFilter("tandem-access", ApiAccessFilter.class.getName(), Map.of(ApiAccessFilter.RULES_PARAM, rulesKey));
     server.addInternalServlet("tandem-api", "/api/v1/*", ApiServlet.class);
   }
 
@@ -522,6 +524,7 @@ public final class ApiServer implements Closeable {
 
   @Override
   public void close() {
+    ApiAccessFilter.REGISTRY.remove(rulesKey);
     try {
       server.stop();
     } catch (Exception e) {

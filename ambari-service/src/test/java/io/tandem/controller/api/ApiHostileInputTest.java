@@ -295,6 +295,12 @@ class ApiHostileInputTest {
         assertEquals(200, admin.call("GET", path, null).statusCode(), path);
       }
     }));
+    tests.add(DynamicTest.dynamicTest("HttpServer2's other contexts are guarded too", () -> {
+      assertEquals(401, unauthenticated("GET", "/static/hadoop.css", null).statusCode());
+      HttpResponse<String> r = admin.as(MALLORY).call("GET", "/static/hadoop.css", null);
+      assertEquals(403, r.statusCode(), r.body());
+      assertTrue(error(r).contains(MALLORY), r.body());
+    }));
     tests.add(DynamicTest.dynamicTest("health is open", () -> {
       HttpResponse<String> r = unauthenticated("GET", "/api/v1/health", null);
       assertEquals(200, r.statusCode());
