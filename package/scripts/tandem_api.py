@@ -104,7 +104,7 @@ def _negotiate(url, method, body, timeout):
     raise ControllerError("cannot call the Tandem controller at {0} with Kerberos as {1} ({2}); check "
                           "tandem.kerberos.principal and tandem.kerberos.keytab".format(url, _AUTH["principal"], error))
   raw, _, code = out.rpartition(b"\n")
-  status = int(code.strip() or 0)
+  status = int(code.strip()) if code.strip().isdigit() else 0
   if status >= 400 or status == 0:
     raise ControllerError("{0} {1} answered HTTP {2}: {3}".format(method, url, status, _error_text(raw)), status=status)
   if not raw.strip():
