@@ -362,6 +362,14 @@ class PolicyChecker(object):
       for seg in norm[1:].split("/"):
         if not self.whole(r["hdfs_segment"], seg) or seg in r["hdfs_forbidden_segments"]:
           raise ValueError("bad data set \"{0}\": path segment \"{1}\" is not allowed".format(text, seg))
+      for reserved in r["hdfs_reserved_at_or_under"]:
+        if norm == reserved or norm.startswith(reserved + "/") or reserved.startswith(norm + "/"):
+          raise ValueError("data set hdfs:{0} is reserved: {1} (and everything at, under or above it) belongs to "
+                           "HDFS, HBase or Tandem itself".format(norm, reserved))
+      for reserved in r["hdfs_reserved_at_or_above"]:
+        if norm == reserved or reserved.startswith(norm + "/"):
+          raise ValueError("data set hdfs:{0} is reserved: {1} is shared by all users; name a directory below it".format(
+            norm, reserved))
       return ("hdfs", None, norm)
     if t.startswith(r["hbase_prefix"]):
       parts = t[len(r["hbase_prefix"]):].split(":")
@@ -569,6 +577,9 @@ class PolicyChecker(object):
       problems.append("retain must be at least 1 (the newest cut is the base of the next incremental copy), got {0}".format(retain))
     if spec["rpoSeconds"] is not None and spec["rpoSeconds"] < self.rules["rpoSeconds"]["min"]:
       problems.append("rpoSeconds must be positive, got {0}".format(spec["rpoSeconds"]))
+    elif spec["rpoSeconds"] is not None and spec["rpoSeconds"] > self.rules["rpoSeconds"]["largest"]:
+      problems.append("rpoSeconds {0} is too large: at most {1} (732 days)".format(spec["rpoSeconds"],
+                                                                              self.rules["rpoSeconds"]["largest"]))
     for what, key in (("user", "users"), ("group", "groups")):
       for name in spec[key] or []:
         if name is None or not self.whole(self.rules["principal"]["pattern"], name):

@@ -14,7 +14,10 @@ replacing the management pack).
 Written to run on Python 3 (Ambari 3.0) and on Python 2.7 (Ambari 2.7).
 """
 import json
+import os
 import socket
+import subprocess
+import tempfile
 
 try:
   from urllib.request import Request, urlopen
@@ -30,6 +33,12 @@ SEVERITY = {OK: 0, UNKNOWN: 1, WARNING: 2, CRITICAL: 3}
 
 PORT_KEY = "{{tandem-site/tandem.controller.http.port}}"
 BIND_HOST_KEY = "{{tandem-site/tandem.controller.http.bind-host}}"
+# Who the alert is to the API (docs/security.md): in simple mode the service user as user.name, in
+# kerberos mode the controller's own principal and keytab through SPNEGO (curl --negotiate).
+USER_KEY = "{{tandem-env/tandem_user}}"
+AUTH_KEY = "{{tandem-site/tandem.controller.http.authentication}}"
+PRINCIPAL_KEY = "{{tandem-site/tandem.kerberos.principal}}"
+KEYTAB_KEY = "{{tandem-site/tandem.kerberos.keytab}}"
 DEFAULT_PORT = 21880
 STATUS_PATH = "/api/v1/status"
 TIMEOUT_PARAMETER = "connection.timeout"
@@ -49,7 +58,7 @@ class StatusProblem(Exception):
 
 def tokens(*extra):
   """The {{type/property}} keys every Tandem alert needs, plus its own."""
-  return (PORT_KEY, BIND_HOST_KEY) + tuple(extra)
+  return (PORT_KEY, BIND_HOST_KEY, USER_KEY, AUTH_KEY, PRINCIPAL_KEY, KEYTAB_KEY) + tuple(extra)
 
 
 def number(mapping, key, default, what="value"):
@@ -72,11 +81,45 @@ def status_url(configurations, host_name):
     raise StatusProblem("tandem.controller.http.port is {0!r}, not a port number".format(port))
   bind_host = str(configurations.get(BIND_HOST_KEY) or "").strip()
   host = host_name if bind_host in ("", "0.0.0.0", "::") else bind_host
-  return "http://{0}:{1}{2}".format(host or "localhost", port, STATUS_PATH)
+  url = "http://{0}:{1}{2}".format(host or "localhost", port, STATUS_PATH)
+  if not kerberos(configurations):
+    url += "?user.name=" + str(configurations.get(USER_KEY) or "tandem").strip()
+  return url
 
 
-def fetch_status(url, timeout):
+def kerberos(configurations):
+  return str((configurations or {}).get(AUTH_KEY) or "simple").strip().lower() == "kerberos"
+
+
+def negotiate_get(url, timeout, configurations, host_name):
+  """GET with SPNEGO: kinit from the controller's keytab into a private ticket cache, then curl --negotiate."""
+  principal = str(configurations.get(PRINCIPAL_KEY) or "").replace("_HOST", (host_name or "").lower())
+  keytab = str(configurations.get(KEYTAB_KEY) or "")
+  if not principal or not keytab:
+    raise StatusProblem("tandem.controller.http.authentication is kerberos but tandem.kerberos.principal or "
+                        "tandem.kerberos.keytab is empty; the alert has no identity to call the API with")
+  env = dict(os.environ, KRB5CCNAME="FILE:" + os.path.join(tempfile.gettempdir(), "tandem-alert-krb5cc-{0}".format(os.getuid())))
+  try:
+    subprocess.check_output(["kinit", "-kt", keytab, principal], env=env, stderr=subprocess.STDOUT)
+    out = subprocess.check_output(["curl", "-s", "--negotiate", "-u", ":", "-H", "Accept: application/json",
+                                   "--max-time", str(int(timeout) + 1), "-w", "\n%{http_code}", url], env=env)
+  except (OSError, subprocess.CalledProcessError) as error:
+    raise StatusProblem("cannot call the Tandem controller at {0} with Kerberos ({1})".format(url, error))
+  body, _, code = out.decode("utf-8", "replace").rpartition("\n")
+  if code.strip() != "200":
+    detail = ""
+    try:
+      detail = ": " + json.loads(body)["error"]
+    except Exception:
+      pass
+    raise StatusProblem("the Tandem controller at {0} answered HTTP {1}{2}".format(url, code.strip(), detail))
+  return body.encode("utf-8")
+
+
+def fetch_status(url, timeout, configurations=None, host_name=None):
   """The parsed status JSON object; StatusProblem with an UNKNOWN text on any failure."""
+  if kerberos(configurations):
+    return _parse(url, negotiate_get(url, timeout, configurations, host_name))
   try:
     response = urlopen(Request(url, headers={"Accept": "application/json"}), timeout=timeout)
     try:
@@ -93,6 +136,10 @@ def fetch_status(url, timeout):
   except (URLError, socket.timeout, socket.error, IOError) as error:
     raise StatusProblem("cannot reach the Tandem controller at {0} ({1}); is TANDEM_CONTROLLER running on this host?".format(
       url, getattr(error, "reason", error)))
+  return _parse(url, raw)
+
+
+def _parse(url, raw):
   try:
     status = json.loads(raw.decode("utf-8"))
   except ValueError:
@@ -152,7 +199,7 @@ def run_alert(configurations, parameters, host_name, evaluate):
   try:
     timeout = number(parameters, TIMEOUT_PARAMETER, DEFAULT_TIMEOUT, "alert parameter")
     url = status_url(configurations, host_name)
-    status = fetch_status(url, timeout)
+    status = fetch_status(url, timeout, configurations, host_name)
     controller = status.get("controller")
     if isinstance(controller, dict) and controller.get("active") is False:
       return OK, ["standby Tandem controller on {0}: the active controller ({1}) reports this alert".format(

@@ -64,6 +64,13 @@ bind_host = (tandem_site.get("tandem.controller.http.bind-host") or "0.0.0.0").s
 tandem_principal_name = (tandem_site.get("tandem.kerberos.principal") or "").replace("_HOST", hostname.lower())
 tandem_keytab = tandem_site.get("tandem.kerberos.keytab") or ""
 
+# The scripts call the API as the controller's own user, whom the controller always admits to
+# tandem.admin.acl: user.name=tandem_user in simple mode, SPNEGO with its principal in kerberos mode.
+api_authentication = (tandem_site.get("tandem.controller.http.authentication") or "simple").strip().lower()
+import tandem_api  # noqa: E402  (plain module next to this one)
+tandem_api.configure(tandem_user, kerberos=api_authentication == "kerberos", principal=tandem_principal_name,
+                     keytab=tandem_keytab, kinit=kinit_path_local)
+
 # Where things go on the host (tandem-env; a test can point both into a sandbox)
 tandem_home = (tandem_env.get("tandem_home") or "/usr/lib/tandem").rstrip("/") or "/"
 tandem_lib_dir = format("{tandem_home}/lib")

@@ -5,10 +5,19 @@ Every failure is a ControllerError whose message names the URL and what to do, s
 turn it into an Ambari Fail unchanged. No resource_management import: this module is plain
 Python and is tested against a real HTTP server.
 
+Every call authenticates as configure() said (docs/security.md): in simple mode it adds
+user.name=<the service user>; in kerberos mode it runs curl --negotiate with a ticket kinit'd from
+the controller's keytab into a private cache (Ambari's curl_krb_request sends one header only, and
+the API needs two on a body: X-XSRF-HEADER and Content-Type). Every call carries X-XSRF-HEADER,
+which the API requires on anything that changes state.
+
 Written to run on Python 3 (Ambari 3.0) and on Python 2.7 (Ambari 2.7).
 """
 import json
+import os
 import socket
+import subprocess
+import tempfile
 
 try:
   from urllib.request import Request, urlopen
@@ -23,6 +32,15 @@ STATUS = "/api/v1/status"
 POLICIES = "/api/v1/policies"
 CONFIG_RELOAD = "/api/v1/config/reload"
 TERMINAL_CUT_STATES = ("COMPLETE", "FAILED", "ABORTED")
+CSRF_HEADER = "X-XSRF-HEADER"
+
+# Who the scripts are to the API; set by configure() from params.
+_AUTH = {"user": "tandem", "principal": None, "keytab": None, "kinit": "kinit"}
+
+
+def configure(user, kerberos=False, principal=None, keytab=None, kinit="kinit"):
+  """Simple mode: calls carry user.name=user. Kerberos: SPNEGO as principal (from keytab)."""
+  _AUTH.update({"user": user, "principal": principal if kerberos else None, "keytab": keytab, "kinit": kinit or "kinit"})
 
 
 class ControllerError(Exception):
@@ -40,8 +58,11 @@ def controller_url(host, port):
 def call(base_url, method, path, body=None, timeout=10.0):
   """Sends one request and returns (HTTP status, parsed JSON body or None)."""
   url = base_url.rstrip("/") + path
+  if _AUTH["principal"]:
+    return _negotiate(url, method, body, timeout)
+  url += ("&" if "?" in url else "?") + "user.name=" + quote(_AUTH["user"] or "tandem", safe="")
   data = None
-  headers = {"Accept": "application/json"}
+  headers = {"Accept": "application/json", CSRF_HEADER: "ambari"}
   if body is not None:
     data = json.dumps(body).encode("utf-8")
     headers["Content-Type"] = "application/json"
@@ -62,6 +83,31 @@ def call(base_url, method, path, body=None, timeout=10.0):
     raise ControllerError("cannot reach the Tandem controller at {0} ({1}); check that TANDEM_CONTROLLER is "
                           "started and that tandem.controller.http.port is right".format(url, reason))
   if not raw or not raw.strip():
+    return status, None
+  try:
+    return status, json.loads(raw.decode("utf-8"))
+  except ValueError:
+    raise ControllerError("{0} {1} answered with a body that is not JSON: {2!r}".format(method, url, raw[:200]))
+
+
+def _negotiate(url, method, body, timeout):
+  """One call with SPNEGO through curl, the ticket kinit'd from the keytab into this process's own cache."""
+  env = dict(os.environ, KRB5CCNAME="FILE:" + os.path.join(tempfile.gettempdir(), "tandem-api-krb5cc-{0}".format(os.getpid())))
+  command = ["curl", "-s", "--negotiate", "-u", ":", "-X", method, "-H", "Accept: application/json",
+             "-H", CSRF_HEADER + ": ambari", "--max-time", str(int(timeout) + 1), "-w", "\n%{http_code}", url]
+  if body is not None:
+    command[-3:-3] = ["-H", "Content-Type: application/json", "--data-binary", json.dumps(body)]
+  try:
+    subprocess.check_output([_AUTH["kinit"], "-kt", _AUTH["keytab"], _AUTH["principal"]], env=env, stderr=subprocess.STDOUT)
+    out = subprocess.check_output(command, env=env)
+  except (OSError, subprocess.CalledProcessError) as error:
+    raise ControllerError("cannot call the Tandem controller at {0} with Kerberos as {1} ({2}); check "
+                          "tandem.kerberos.principal and tandem.kerberos.keytab".format(url, _AUTH["principal"], error))
+  raw, _, code = out.rpartition(b"\n")
+  status = int(code.strip()) if code.strip().isdigit() else 0
+  if status >= 400 or status == 0:
+    raise ControllerError("{0} {1} answered HTTP {2}: {3}".format(method, url, status, _error_text(raw)), status=status)
+  if not raw.strip():
     return status, None
   try:
     return status, json.loads(raw.decode("utf-8"))

@@ -204,12 +204,16 @@ class FakeController(object):
   """A real HTTP server on 127.0.0.1 answering like the Tandem controller, from recorded answers.
 
   on(method, path, ...) sets the answer; a list of answers is served in order, the last one
-  repeatedly. Every request is kept in .requests as (method, path, parsed body).
+  repeatedly. Every request is kept in .requests as (method, path, parsed body), the path without
+  user.name, which goes to .users. Like the controller in simple mode (docs/security.md) it answers 401
+  without user.name (but for GET /api/v1/health), 400 to a mutating request without X-XSRF-HEADER and
+  415 to a body that is not application/json.
   """
 
   def __init__(self):
     self.routes = {}
     self.requests = []
+    self.users = []
     self._lock = threading.Lock()
     self._server = None
 
@@ -239,8 +243,20 @@ class FakeController(object):
           parsed = json.loads(raw_body.decode("utf-8")) if raw_body else None
         except ValueError:
           parsed = raw_body
-        controller.requests.append((self.command, self.path, parsed))
-        answer = controller._answer(self.command, self.path)
+        path, _, query = self.path.partition("?")
+        params = [p for p in query.split("&") if p]
+        users = [p.split("=", 1)[1] for p in params if p.startswith("user.name=")]
+        rest = [p for p in params if not p.startswith("user.name=")]
+        path = path + ("?" + "&".join(rest) if rest else "")
+        controller.requests.append((self.command, path, parsed))
+        controller.users.append(users[0] if users else None)
+        answer = controller._answer(self.command, path)
+        if not users and not (self.command == "GET" and path == "/api/v1/health"):
+          answer = {"status": 401, "body": {"error": "authentication required"}, "raw": None, "delay": 0.0}
+        elif self.command not in ("GET", "HEAD") and self.headers.get("X-XSRF-HEADER") is None:
+          answer = {"status": 400, "body": {"error": "missing header X-XSRF-HEADER"}, "raw": None, "delay": 0.0}
+        elif raw_body and not (self.headers.get("Content-Type") or "").startswith("application/json"):
+          answer = {"status": 415, "body": {"error": "send the body as application/json"}, "raw": None, "delay": 0.0}
         if answer["delay"]:
           time.sleep(answer["delay"])
         payload = answer["raw"] if answer["raw"] is not None else json.dumps(answer["body"]).encode("utf-8")

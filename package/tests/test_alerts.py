@@ -55,6 +55,12 @@ class AlertCase(unittest.TestCase):
 class EveryAlertNeverRaises(AlertCase):
   """The failure modes every alert shares: each becomes UNKNOWN (or OK on a standby) with a clear text."""
 
+  def test_the_status_is_read_as_the_service_user(self):
+    for alert in self.each():
+      self.serve("healthy")
+      self.run_alert(alert, overrides={"tandem-env/tandem_user": "svc_tandem"})
+      self.assertEqual("svc_tandem", self.controller.users[-1], alert.__name__)
+
   def each(self):
     for file_name in ALERT_FILES:
       with self.subTest(alert=file_name):

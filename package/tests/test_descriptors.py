@@ -642,7 +642,7 @@ class Kerberos(unittest.TestCase):
   def test_the_controller_identity_fills_the_keys_the_controller_logs_in_with(self):
     descriptor = read_json(METAINFO, "kerberos.json")
     controller = [c for c in descriptor["services"][0]["components"] if c["name"] == "TANDEM_CONTROLLER"][0]
-    own = [i for i in controller["identities"] if "principal" in i]
+    own = [i for i in controller["identities"] if "principal" in i and "reference" not in i]
     self.assertEqual(1, len(own))
     self.assertEqual("tandem-site/tandem.kerberos.principal", own[0]["principal"]["configuration"])
     self.assertEqual("tandem-site/tandem.kerberos.keytab", own[0]["keytab"]["configuration"])
@@ -651,6 +651,18 @@ class Kerberos(unittest.TestCase):
     generated = ET.parse(os.path.join(harness.REPO_ROOT, "docs", "tandem-default.xml")).getroot()
     keys = set(p.findtext("name") for p in generated.findall("property"))
     self.assertLessEqual({"tandem.kerberos.principal", "tandem.kerberos.keytab"}, keys)
+
+  def test_kerberos_turns_on_spnego_for_the_api_with_the_hosts_http_principal(self):
+    descriptor = read_json(METAINFO, "kerberos.json")
+    service = descriptor["services"][0]
+    self.assertIn({"tandem-site": {"tandem.controller.http.authentication": "kerberos"}}, service["configurations"])
+    controller = [c for c in service["components"] if c["name"] == "TANDEM_CONTROLLER"][0]
+    spnego = [i for i in controller["identities"] if i.get("reference") == "/spnego"]
+    self.assertEqual(1, len(spnego))
+    self.assertEqual("tandem-site/tandem.controller.http.authentication.kerberos.principal",
+                     spnego[0]["principal"]["configuration"])
+    self.assertEqual("tandem-site/tandem.controller.http.authentication.kerberos.keytab",
+                     spnego[0]["keytab"]["configuration"])
 
 
 class QuickLinks(unittest.TestCase):

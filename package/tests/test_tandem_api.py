@@ -24,6 +24,26 @@ class Call(unittest.TestCase):
     tandem_api.call(self.controller.url + "/", "PUT", "/api/v1/policies/billing", {"service": "billing"})
     self.assertEqual([("PUT", "/api/v1/policies/billing", {"service": "billing"})], self.controller.requests)
 
+  def test_every_call_names_the_configured_user(self):
+    self.addCleanup(tandem_api.configure, "tandem")
+    tandem_api.configure("svc_tandem")
+    self.controller.on("POST", "/api/v1/backups/billing/run", {"cutId": "billing-20261201T000000000Z"})
+    self.controller.on("PUT", "/api/v1/policies/billing", {"ok": True})
+    self.controller.on("GET", "/api/v1/policies", [])
+    tandem_api.run_backup(self.controller.url, "billing")
+    tandem_api.call(self.controller.url, "PUT", "/api/v1/policies/billing", {"service": "billing"})
+    tandem_api.policy_services(self.controller.url)
+    self.assertEqual(["svc_tandem"] * 3, self.controller.users)
+
+  def test_a_refusal_names_the_status(self):
+    # The controller refuses a caller outside tandem.admin.acl with 403 and the user and key in one line.
+    self.controller.on("DELETE", "/api/v1/policies/billing",
+                       {"error": "user tandem may not DELETE /api/v1/policies/billing: not in tandem.admin.acl"}, status=403)
+    with self.assertRaises(ControllerError) as caught:
+      tandem_api.call(self.controller.url, "DELETE", "/api/v1/policies/billing")
+    self.assertEqual(403, caught.exception.status)
+    self.assertIn("tandem.admin.acl", str(caught.exception))
+
   def test_accepted_and_empty_bodies(self):
     self.controller.on("DELETE", "/api/v1/policies/billing", None, status=204, raw=b"")
     self.assertEqual((204, None), tandem_api.call(self.controller.url, "DELETE", "/api/v1/policies/billing"))
@@ -119,3 +139,50 @@ class FindActiveController(unittest.TestCase):
 
 if __name__ == "__main__":
   unittest.main()
+
+
+class KerberosCall(unittest.TestCase):
+  """Kerberos mode: kinit from the keytab into a private cache, then curl --negotiate with both headers.
+
+  kinit and curl are stand-ins on PATH that record what they were given (no KDC here); ApiSpnegoIT
+  tests the controller's side against a real one.
+  """
+
+  def setUp(self):
+    import json
+    import os
+    import sys
+    import tempfile
+    self.dir = tempfile.mkdtemp(prefix="tandem-krb-")
+    self.log = os.path.join(self.dir, "calls.jsonl")
+    for name, answer in (("kinit", ""), ("curl", '{"cutId": "billing-20261201T000000000Z"}\n202')):
+      path = os.path.join(self.dir, name)
+      with open(path, "w") as script:
+        script.write("#!{0}\nimport json, os, sys\n"
+                     "open({1!r}, 'a').write(json.dumps([sys.argv[0].rsplit('/', 1)[-1], sys.argv[1:], "
+                     "os.environ.get('KRB5CCNAME')]) + '\\n')\n"
+                     "sys.stdout.write({2!r})\n".format(sys.executable, self.log, answer))
+      os.chmod(path, 0o755)
+    self.old_path = os.environ["PATH"]
+    os.environ["PATH"] = self.dir + os.pathsep + self.old_path
+    self.addCleanup(os.environ.__setitem__, "PATH", self.old_path)
+    self.addCleanup(tandem_api.configure, "tandem")
+    tandem_api.configure("tandem", kerberos=True, principal="tandem/ctl1@EXAMPLE.COM",
+                         keytab="/etc/security/keytabs/tandem.service.keytab", kinit=os.path.join(self.dir, "kinit"))
+    self.json = json
+
+  def calls(self):
+    with open(self.log) as f:
+      return [self.json.loads(line) for line in f]
+
+  def test_a_post_with_a_body_negotiates_with_both_headers(self):
+    status, answer = tandem_api.call("http://ctl1:21880", "POST", "/api/v1/identity/switch", {"to": "secondary"})
+    self.assertEqual((202, {"cutId": "billing-20261201T000000000Z"}), (status, answer))
+    (kinit, kinit_args, kinit_cache), (curl, curl_args, curl_cache) = self.calls()
+    self.assertEqual(["-kt", "/etc/security/keytabs/tandem.service.keytab", "tandem/ctl1@EXAMPLE.COM"], kinit_args)
+    self.assertTrue(kinit_cache.startswith("FILE:") and kinit_cache == curl_cache, "one private ticket cache")
+    self.assertIn("--negotiate", curl_args)
+    self.assertIn("X-XSRF-HEADER: ambari", curl_args)
+    self.assertIn("Content-Type: application/json", curl_args)
+    self.assertEqual('{"to": "secondary"}', curl_args[curl_args.index("--data-binary") + 1])
+    self.assertEqual("http://ctl1:21880/api/v1/identity/switch", curl_args[-1], "no user.name in kerberos mode")

@@ -326,6 +326,15 @@ class InstalledPackIT {
   @Order(7)
   void aConfirmedFailoverThroughTheApiThenScheduledCutsFlowFromTheNewPrimary() throws Exception {
     long epochBefore = api("GET", "/api/v1/identity", null).path("epoch").asLong();
+    // Refused before anything happens: no credentials; a cross-site text/plain post naming the admin.
+    String confirm = "{\"to\":\"secondary\",\"confirm\":true}";
+    HttpResponse<String> anonymous = apiRaw("POST", "/api/v1/identity/switch", confirm, Map.of("X-XSRF-HEADER", "x"));
+    assertEquals(401, anonymous.statusCode(), anonymous.body());
+    HttpResponse<String> crossSite = apiRaw("POST", "/api/v1/identity/switch?user.name=" + System.getProperty("user.name"),
+        confirm, Map.of("Content-Type", "text/plain", "Origin", "http://evil.example"));
+    assertEquals(403, crossSite.statusCode(), crossSite.body());
+    assertEquals(401, apiRaw("DELETE", "/api/v1/policies/" + SERVICE, null, Map.of("X-XSRF-HEADER", "x")).statusCode());
+    assertEquals(epochBefore, api("GET", "/api/v1/identity", null).path("epoch").asLong(), "no switch");
     long t = System.nanoTime();
     JsonNode answer = api("POST", "/api/v1/identity/switch",
         Map.of("to", "secondary", "confirm", true));
@@ -537,16 +546,27 @@ class InstalledPackIT {
         out, Duration.ofMinutes(8));
   }
 
+  /**
+   * Calls the API as an admin does in the default simple mode (docs/security.md): as the service user
+   * (tandem_user, whom the controller always admits to tandem.admin.acl), with the CSRF header.
+   */
   private JsonNode api(String method, String path, Object body) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
-        .timeout(Duration.ofMinutes(5)).header("Content-Type", "application/json");
-    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-        : HttpRequest.BodyPublishers.ofString(Rig.JSON.writeValueAsString(body)));
-    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = apiRaw(method, path + (path.contains("?") ? "&" : "?") + "user.name="
+        + System.getProperty("user.name"), body, Map.of("X-XSRF-HEADER", "acceptance"));
     if (r.statusCode() >= 300) {
       throw new AssertionError(method + " " + path + " answered " + r.statusCode() + ": " + r.body());
     }
     return Rig.JSON.readTree(r.body());
+  }
+
+  private HttpResponse<String> apiRaw(String method, String pathAndQuery, Object body, Map<String, String> headers)
+      throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + pathAndQuery))
+        .timeout(Duration.ofMinutes(5)).header("Content-Type", "application/json");
+    headers.forEach(b::setHeader);
+    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+        : HttpRequest.BodyPublishers.ofString(body instanceof String text ? text : Rig.JSON.writeValueAsString(body)));
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private static Configuration clientConf(Path dir) {

@@ -73,6 +73,20 @@ public final class ControllerContext implements Closeable {
       RestoreService restores, UserSyncService users) {
   }
 
+  /**
+   * What no data set may be at, under or above: besides the defaults, either cluster's HBase root dir
+   * (the identity guard would refuse HBase's own writes there) and Tandem's catalog and replica dirs.
+   */
+  static io.tandem.core.policy.ReservedPaths reservedPaths(TandemConf conf, ClusterConnection... clusters) {
+    java.util.List<String> own = new java.util.ArrayList<>();
+    for (ClusterConnection c : clusters) {
+      own.add(new org.apache.hadoop.fs.Path(c.conf().get("hbase.rootdir", "/hbase")).toUri().getPath());
+    }
+    own.add(conf.get(TandemKeys.CATALOG_DIR));
+    own.add(conf.get(TandemKeys.REPLICA_DIR));
+    return io.tandem.core.policy.ReservedPaths.DEFAULT.plusAtOrUnder(own);
+  }
+
   private ControllerContext(TandemConf conf, ClusterConnection first, ClusterConnection second) throws IOException {
     this.conf = conf;
     this.clusters = new LinkedHashMap<>();
@@ -97,7 +111,8 @@ public final class ControllerContext implements Closeable {
     }
     String root = conf.get(TandemKeys.CONTROLLER_ZK_ROOT);
     this.policyStore = new PolicyStore(zk, root);
-    this.validator = new PolicyValidator(TransferMode.parse(conf.get(TandemKeys.TRANSFER_MODE)));
+    this.validator = new PolicyValidator(TransferMode.parse(conf.get(TandemKeys.TRANSFER_MODE)),
+        reservedPaths(conf, first, second));
     this.identity = new IdentityStore(zk, new IdentityLayout(root));
     this.locks = new ServiceLocks(zk, root, self());
     this.switches = new SwitchStore(zk, root);

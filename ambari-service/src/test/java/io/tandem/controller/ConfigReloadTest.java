@@ -5,13 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.OutputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -37,7 +33,6 @@ import io.tandem.testkit.TwoClusters;
  */
 @ExtendWith(TwoClusters.class)
 class ConfigReloadTest {
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static TandemConf base;
   private static Path site;
   private static ControllerContext ctx;
@@ -60,8 +55,7 @@ class ConfigReloadTest {
   }
 
   private static HttpResponse<String> reload() throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.port() + "/api/v1/config/reload"))
-        .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    return io.tandem.controller.api.ApiClient.admin(daemon.port()).call("POST", "/api/v1/config/reload", null);
   }
 
   private static int cli(String... args) {

@@ -139,7 +139,8 @@ public final class EmbeddedDemo {
 
         say("Controller status (GET /api/v1/status):");
         HttpResponse<String> status = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + daemon.port() + "/api/v1/status")).build(), HttpResponse.BodyHandlers.ofString());
+            URI.create("http://127.0.0.1:" + daemon.port() + "/api/v1/status?user.name="
+            + org.apache.hadoop.security.UserGroupInformation.getCurrentUser().getShortUserName())).build(), HttpResponse.BodyHandlers.ofString());
         for (String line : status.body().split("\n")) {
           if (line.contains("\"service\"") || line.contains("\"state\"") || line.contains("newestCompleteAge")
               || line.contains("\"healthy\"")) {

@@ -19,6 +19,12 @@ import javax.servlet.http.HttpServletResponse;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.http.HttpServer2;
+import org.apache.hadoop.security.UserGroupInformation;
+import org.apache.hadoop.security.authentication.client.PseudoAuthenticator;
+import org.apache.hadoop.security.authentication.server.AuthenticationFilter;
+import org.apache.hadoop.security.authentication.server.KerberosAuthenticationHandler;
+import org.apache.hadoop.security.authentication.server.PseudoAuthenticationHandler;
+import org.apache.hadoop.security.authorize.AccessControlList;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +37,7 @@ import io.tandem.controller.policy.DeclaredPolicies;
 import io.tandem.controller.status.HealthProbe;
 import io.tandem.controller.status.StatusReport;
 import io.tandem.controller.usersync.UserSyncService;
+import io.tandem.core.config.TandemKeys;
 import io.tandem.core.error.TandemException;
 import io.tandem.core.json.Json;
 import io.tandem.core.policy.Policy;
@@ -53,6 +60,7 @@ public final class ApiServer implements Closeable {
   private final java.util.function.Supplier<DeclaredPolicies.Report> reload;
   private final Instant startedAt;
   private final HttpServer2 server;
+  private final String rulesKey = java.util.UUID.randomUUID().toString();
   private final ExecutorService cuts = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "tandem-api-cut");
     t.setDaemon(true);
@@ -71,14 +79,99 @@ public final class ApiServer implements Closeable {
     // Hadoop's own embedded web server, as every Hadoop daemon runs it: besides /api/v1 it serves
     // /jmx, /conf (this controller's tandem-site), /logLevel and /stacks.
     Configuration httpConf = new Configuration(ctx.conf().raw());
+    // HttpServer2's own admin check on /conf, /jmx, /logLevel, /stacks, behind ApiAccessFilter's.
+    httpConf.setBoolean(org.apache.hadoop.fs.CommonConfigurationKeys.HADOOP_SECURITY_AUTHORIZATION, true);
+    httpConf.setBoolean(org.apache.hadoop.fs.CommonConfigurationKeys.HADOOP_SECURITY_INSTRUMENTATION_REQUIRES_ADMIN, true);
+    io.tandem.controller.TandemConf conf = ctx.conf();
+    String self = UserGroupInformation.getCurrentUser().getShortUserName();
+    AccessControlList admins = acl(conf.get(TandemKeys.ADMIN_ACL), self);
+    AccessControlList readers = acl(conf.get(TandemKeys.READ_ACL), self);
     this.server = new HttpServer2.Builder()
         .setName(WEBAPP)
         .addEndpoint(URI.create("http://" + bindHost + ":" + port))
         .setFindPort(false)
         .setConf(httpConf)
+        .setACL(admins)
         .build();
     server.setAttribute(ATTRIBUTE, this);
+    ApiAccessFilter.REGISTRY.put(rulesKey, new ApiAccessFilter.Rules(admins, readers,
+        hostNames(bindHost, conf.get(TandemKeys.HTTP_ALLOWED_HOSTS)), "*".equals(conf.get(TandemKeys.HTTP_ALLOWED_HOSTS).trim())));
+    // Every context HttpServer2 serves (the webapp with /api/v1 and the daemon pages, /static, /logs).
+    server.addGlobalFilter("tandem-authentication", ApiAuthenticationFilter.class.getName(),
+        authenticationParams(conf, bindHost));
+    server.addGlobalFilter("tandem-access", ApiAccessFilter.class.getName(), Map.of(ApiAccessFilter.RULES_PARAM, rulesKey));
     server.addInternalServlet("tandem-api", "/api/v1/*", ApiServlet.class);
+  }
+
+  /** Hadoop ACL text ("users groups") with the controller's own user added: the Ambari scripts call as it. */
+  private static AccessControlList acl(String text, String self) {
+    AccessControlList acl = new AccessControlList(text);
+    if (!acl.isAllAllowed()) {
+      acl.addUser(self);
+    }
+    return acl;
+  }
+
+  /** AuthenticationFilter's init parameters from tandem-site (type, anonymous, SPNEGO principal and keytab). */
+  static Map<String, String> authenticationParams(io.tandem.controller.TandemConf conf, String bindHost) throws IOException {
+    String type = conf.get(TandemKeys.HTTP_AUTHENTICATION).trim().toLowerCase(java.util.Locale.ROOT);
+    Map<String, String> p = new java.util.HashMap<>();
+    p.put(AuthenticationFilter.COOKIE_PATH, "/");
+    p.put(AuthenticationFilter.SIGNER_SECRET_PROVIDER, "random");
+    switch (type) {
+      case "simple" -> {
+        p.put(AuthenticationFilter.AUTH_TYPE, PseudoAuthenticationHandler.TYPE);
+        p.put(PseudoAuthenticationHandler.ANONYMOUS_ALLOWED, conf.get(TandemKeys.HTTP_ANONYMOUS_ALLOWED).trim());
+      }
+      case "kerberos" -> {
+        String host = bindHost.equals("0.0.0.0") || bindHost.isBlank()
+            ? java.net.InetAddress.getLocalHost().getCanonicalHostName() : bindHost;
+        p.put(AuthenticationFilter.AUTH_TYPE, KerberosAuthenticationHandler.TYPE);
+        p.put(KerberosAuthenticationHandler.PRINCIPAL,
+            org.apache.hadoop.security.SecurityUtil.getServerPrincipal(conf.get(TandemKeys.HTTP_SPNEGO_PRINCIPAL), host));
+        p.put(KerberosAuthenticationHandler.KEYTAB, conf.get(TandemKeys.HTTP_SPNEGO_KEYTAB));
+      }
+      default -> throw TandemException.invalid(TandemKeys.HTTP_AUTHENTICATION.name() + "=" + type
+          + " is not supported: use simple or kerberos");
+    }
+    return p;
+  }
+
+  /** The Host header names this server answers: its bind address, this host's names and addresses, localhost. */
+  static java.util.Set<String> hostNames(String bindHost, String extra) throws IOException {
+    java.util.Set<String> names = new java.util.HashSet<>(List.of("localhost", "127.0.0.1", "[::1]"));
+    names.add(bindHost.toLowerCase(java.util.Locale.ROOT));
+    java.net.InetAddress local = java.net.InetAddress.getLocalHost();
+    names.add(local.getHostName().toLowerCase(java.util.Locale.ROOT));
+    names.add(local.getCanonicalHostName().toLowerCase(java.util.Locale.ROOT));
+    for (java.net.NetworkInterface nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+      for (java.net.InetAddress a : java.util.Collections.list(nic.getInetAddresses())) {
+        String text = a.getHostAddress().replaceAll("%.*$", "").toLowerCase(java.util.Locale.ROOT);
+        names.add(a instanceof java.net.Inet6Address ? "[" + text + "]" : text);
+      }
+    }
+    for (String e : extra.split(",")) {
+      if (!e.isBlank()) {
+        names.add(e.trim().toLowerCase(java.util.Locale.ROOT));
+      }
+    }
+    return names;
+  }
+
+  /** A message on one line: control characters (newlines included) shown as \\uXXXX. */
+  public static String oneLine(String message) {
+    if (message == null) {
+      return "null";
+    }
+    StringBuilder sb = new StringBuilder(message.length());
+    message.codePoints().forEach(c -> {
+      if (c < 0x20 || c == 0x7f || c == 0x2028 || c == 0x2029 || c == 0x85) {
+        sb.append(String.format("\\u%04x", c));
+      } else {
+        sb.appendCodePoint(c);
+      }
+    });
+    return sb.toString();
   }
 
   /** The webapp name: HttpServer2 serves {@code webapps/tandem} from the classpath at "/". */
@@ -120,10 +213,10 @@ public final class ApiServer implements Closeable {
       }
       return new Reply(200, answer);
     } catch (TandemException e) {
-      return new Reply(e.kind().httpStatus(), Map.of("error", e.getMessage()));
+      return new Reply(e.kind().httpStatus(), Map.of("error", oneLine(e.getMessage())));
     } catch (Exception e) {
-      LOG.error("API {} {} failed", method, path, e);
-      return new Reply(500, Map.of("error", e.getClass().getSimpleName() + ": " + e.getMessage()));
+      LOG.error("API {} {} failed", method, oneLine(path), e);
+      return new Reply(500, Map.of("error", oneLine(e.getClass().getSimpleName() + ": " + e.getMessage())));
     }
   }
 
@@ -136,8 +229,14 @@ public final class ApiServer implements Closeable {
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+      if ("OPTIONS".equals(req.getMethod())) {
+        resp.setHeader("Allow", "GET, HEAD, POST, PUT, DELETE, OPTIONS");
+        resp.setStatus(200);
+        return;
+      }
       ApiServer api = (ApiServer) getServletContext().getAttribute(ATTRIBUTE);
-      String path = URI.create(req.getRequestURI()).getPath();
+      // Decoded and normalized by the server (a raw URI with '|' or %-escapes is no java.net.URI).
+      String path = ApiAccessFilter.path(req);
       Reply r = api.serve(req.getMethod(), path, req.getQueryString(), limit -> {
         try (InputStream in = req.getInputStream()) {
           return in.readNBytes(limit);
@@ -179,6 +278,10 @@ public final class ApiServer implements Closeable {
 
   private Object route(String method, String[] p, Request ex) throws Exception {
     String resource = p[3];
+    if (p.length > 4 && List.of("policies", "backups", "users").contains(resource)) {
+      // Before any use: a name with ':', '|', '..' or a control character is no ZooKeeper or HDFS name.
+      io.tandem.core.policy.PolicyValidator.requireServiceName(p[4]);
+    }
     switch (resource) {
       case "health" -> {
         requireMethod(method, "GET");
@@ -199,7 +302,8 @@ public final class ApiServer implements Closeable {
           case "GET":
             return ctx.policies().get(service).toSpec();
           case "PUT": {
-            PolicySpec spec = Json.read(readBody(ex), PolicySpec.class, "request body");
+            query(ex);
+            PolicySpec spec = body(ex, PolicySpec.class, true, "the policy as a JSON object");
             if (spec.service() != null && !spec.service().equals(service)) {
               throw TandemException.invalid("the body names service " + spec.service() + " but the URL names " + service);
             }
@@ -208,7 +312,7 @@ public final class ApiServer implements Closeable {
             return ctx.policies().apply(named).toSpec();
           }
           case "DELETE": {
-            boolean dry = "true".equals(query(ex).get("dryRun"));
+            boolean dry = flag(query(ex, "dryRun"), "dryRun");
             if (!ctx.policies().delete(service, dry)) {
               throw TandemException.notFound("service " + service + " has no policy");
             }
@@ -259,9 +363,16 @@ public final class ApiServer implements Closeable {
             return out;
           }
           requireMethod(method, "POST");
-          SwitchRequest req = Json.read(readBody(ex), SwitchRequest.class, "request body");
+          query(ex);
+          SwitchRequest req = body(ex, SwitchRequest.class, true, "{\"to\": \"secondary\", \"confirm\": true}");
           if (req.to() == null || req.to().isBlank()) {
             throw TandemException.invalid("name the cluster to promote: {\"to\": \"secondary\", \"confirm\": true}");
+          }
+          if (!CLUSTER_NAME.matcher(req.to()).matches()) {
+            throw TandemException.invalid("field to: \"" + req.to() + "\" is not a cluster name (" + CLUSTER_NAME.pattern() + ")");
+          }
+          if (req.expectedEpoch() != null && req.expectedEpoch() < 0) {
+            throw TandemException.invalid("field expectedEpoch must not be negative, got " + req.expectedEpoch());
           }
           boolean confirm = Boolean.TRUE.equals(req.confirm());
           boolean dryRun = Boolean.TRUE.equals(req.dryRun());
@@ -295,13 +406,21 @@ public final class ApiServer implements Closeable {
           throw TandemException.notFound("no such endpoint " + String.join("/", p) + ": use /api/v1/users/{service}/sync");
         }
         requireMethod(method, "POST");
-        Map<String, String> q = query(ex);
-        UserSyncService.Mode mode = UserSyncService.Mode.parse(q.getOrDefault("mode", "reconcile"));
+        Map<String, String> q = query(ex, "mode", "dryRun", "removeExtra");
+        String modeText = q.getOrDefault("mode", "reconcile");
+        if (!List.of("push", "reconcile").contains(modeText)) {
+          throw TandemException.invalid("query parameter mode=" + modeText + " must be push or reconcile");
+        }
+        UserSyncService.Mode mode = UserSyncService.Mode.parse(modeText);
         return ctx.users().sync(p[4], mode, flag(q, "dryRun"), flag(q, "removeExtra"));
       }
       case "config" -> {
         if (p.length == 5 && "reload".equals(p[4])) {
           requireMethod(method, "POST");
+          query(ex);
+          if (ex.body().read(1).length > 0) {
+            throw TandemException.invalid("POST /api/v1/config/reload takes no body");
+          }
           // The request carries nothing: the controller re-reads the file its own user owns,
           // so a caller can make it apply only what the admin already wrote there.
           DeclaredPolicies.Report r = reload.get();
@@ -318,9 +437,9 @@ public final class ApiServer implements Closeable {
       case "gc" -> {
         // POST /api/v1/gc {"dryRun": true|false}: leftovers of cuts (see LeftoverCollector)
         requireMethod(method, "POST");
-        byte[] body = ex.body().read(1 << 20);
-        GcRequest req = body.length == 0 ? new GcRequest(null) : Json.read(body, GcRequest.class, "request body");
-        if (req.dryRun() == null) {
+        query(ex);
+        GcRequest req = body(ex, GcRequest.class, false, "{\"dryRun\": true}");
+        if (req == null || req.dryRun() == null) {
           throw TandemException.invalid("say whether to remove anything: {\"dryRun\": true} lists,"
               + " {\"dryRun\": false} removes");
         }
@@ -331,6 +450,10 @@ public final class ApiServer implements Closeable {
     }
   }
 
+  /** Cluster names a switch may name (as tandem.primary.name and tandem.secondary.name are written). */
+  static final java.util.regex.Pattern CLUSTER_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+
+  /** Strictly {@code true} or {@code false} (absent: false); anything else, {@code TRUE} included, is refused. */
   private static boolean flag(Map<String, String> q, String name) {
     String v = q.getOrDefault(name, "false");
     if (!v.equals("true") && !v.equals("false")) {
@@ -349,28 +472,59 @@ public final class ApiServer implements Closeable {
     return new TandemException(TandemException.Kind.INVALID, "method " + method + " is not allowed here");
   }
 
-  private static byte[] readBody(Request ex) throws IOException {
-    byte[] b = ex.body().read(1 << 20);
-    if (b.length == 0) {
-      throw TandemException.invalid("empty request body: send the policy as JSON");
-    }
-    return b;
-  }
 
-  private static Map<String, String> query(Request ex) {
+  /**
+   * The query parameters, decoded; {@code user.name} (authentication's) aside, only those {@code allowed}
+   * (a misspelled {@code dryrun=true} must not be taken for no dry run), each at most once.
+   */
+  private static Map<String, String> query(Request ex, String... allowed) {
     Map<String, String> out = new LinkedHashMap<>();
     String q = ex.query();
-    if (q != null) {
+    if (q != null && !q.isEmpty()) {
       for (String kv : q.split("&")) {
         String[] parts = kv.split("=", 2);
-        out.put(parts[0], parts.length > 1 ? parts[1] : "");
+        String name;
+        String value;
+        try {
+          name = java.net.URLDecoder.decode(parts[0], java.nio.charset.StandardCharsets.UTF_8);
+          value = parts.length > 1 ? java.net.URLDecoder.decode(parts[1], java.nio.charset.StandardCharsets.UTF_8) : "";
+        } catch (IllegalArgumentException e) {
+          throw TandemException.invalid("query parameter " + parts[0] + " is not URL-encoded: " + e.getMessage());
+        }
+        if (name.equals(PseudoAuthenticator.USER_NAME)) {
+          continue;
+        }
+        if (!List.of(allowed).contains(name)) {
+          throw TandemException.invalid("unknown query parameter " + name + (allowed.length == 0 ? ": this endpoint takes none"
+              : ": this endpoint takes " + String.join(", ", allowed)));
+        }
+        if (out.put(name, value) != null) {
+          throw TandemException.invalid("query parameter " + name + " is given more than once");
+        }
       }
     }
     return out;
   }
 
+  /** The body as {@code type}; JSON null, or no body when {@code required}, is refused naming the endpoint's form. */
+  private static <T> T body(Request ex, Class<T> type, boolean required, String example) throws IOException {
+    byte[] b = ex.body().read(1 << 20);
+    if (b.length == 0 && !required) {
+      return null;
+    }
+    if (b.length == 0) {
+      throw TandemException.invalid("empty request body: send " + example);
+    }
+    T value = Json.read(b, type, "request body");
+    if (value == null) {
+      throw TandemException.invalid("request body is JSON null: send " + example);
+    }
+    return value;
+  }
+
   @Override
   public void close() {
+    ApiAccessFilter.REGISTRY.remove(rulesKey);
     try {
       server.stop();
     } catch (Exception e) {

@@ -50,6 +50,10 @@ public final class BackupCatalog {
   }
 
   public Optional<Manifest> get(String service, String cutId) throws IOException {
+    io.tandem.core.policy.PolicyValidator.requireServiceName(service);
+    if (cutId == null || !CutNames.isCutId(cutId)) {
+      throw io.tandem.core.error.TandemException.invalid("cut id \"" + cutId + "\" is not valid: expected <service>-<yyyyMMdd'T'HHmmssSSS'Z'>");
+    }
     Path file = new Path(cutDir(service, cutId), "manifest.json");
     try (InputStream in = fs.open(file)) {
       return Optional.of(Json.read(in.readAllBytes(), Manifest.class, "manifest " + file));
@@ -65,6 +69,7 @@ public final class BackupCatalog {
 
   /** Oldest first. */
   public List<Manifest> list(String service) throws IOException {
+    io.tandem.core.policy.PolicyValidator.requireServiceName(service);
     Path dir = new Path(root, service);
     if (!fs.exists(dir)) {
       return List.of();

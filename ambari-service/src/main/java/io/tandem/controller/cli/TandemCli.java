@@ -98,10 +98,10 @@ public final class TandemCli {
     cl.setErr(err);
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
       if (e instanceof TandemException te) {
-        err.println("tandem: " + te.getMessage());
+        err.println("tandem: " + io.tandem.controller.api.ApiServer.oneLine(te.getMessage()));
         return te.kind().exitCode();
       }
-      err.println("tandem: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+      err.println("tandem: " + io.tandem.controller.api.ApiServer.oneLine(e.getClass().getSimpleName() + ": " + e.getMessage()));
       return 1;
     });
     return cl.execute(args);
@@ -557,12 +557,9 @@ public final class TandemCli {
           base = "http://" + (host.equals("0.0.0.0") || host.isBlank() ? "localhost" : host) + ":" + c.get(TandemKeys.HTTP_PORT);
         }
         java.net.URI uri = java.net.URI.create(base.replaceAll("/+$", "") + "/api/v1/config/reload");
-        java.net.http.HttpResponse<String> r;
+        ApiCall.Response r;
         try {
-          r = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(10)).build().send(
-              java.net.http.HttpRequest.newBuilder(uri).timeout(java.time.Duration.ofSeconds(90))
-                  .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
-              java.net.http.HttpResponse.BodyHandlers.ofString());
+          r = ApiCall.post(uri);
         } catch (java.io.IOException e) {
           throw TandemException.unavailable("cannot reach the controller at " + uri + " (" + e + "): is it running? "
               + "Pass --url if it listens elsewhere", e);

@@ -10,6 +10,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import io.tandem.core.error.PolicyInvalidException;
 import io.tandem.core.error.TandemException;
 import io.tandem.core.policy.Policy;
@@ -21,6 +24,7 @@ import io.tandem.core.policy.PolicyValidator;
  * primary, other services' policies), then store. Nothing is stored when anything is invalid.
  */
 public final class PolicyService {
+  private static final Logger LOG = LoggerFactory.getLogger(PolicyService.class);
   private final PolicyStore store;
   private final PolicyValidator validator;
   private final PrimaryInventory inventory;
@@ -183,21 +187,34 @@ public final class PolicyService {
   }
 
   public Policy get(String service) {
+    PolicyValidator.requireServiceName(service);
     PolicyStore.Versioned v = store.get(service).orElseThrow(() ->
         TandemException.notFound("service " + service + " has no policy (see 'tandem policy list')"));
     return validator.validate(v.spec(), clock.instant());
   }
 
+  /**
+   * The stored policies that are valid today. One stored by an older controller under looser rules (an
+   * every: beyond 366 days, a reserved path) is left out with an error in the log, not allowed to break
+   * the list for every other service; {@link #get} still names what is wrong with it, and it can be
+   * updated or deleted.
+   */
   public List<Policy> list() {
     List<Policy> out = new ArrayList<>();
     for (PolicySpec s : store.list()) {
-      out.add(validator.validate(s, clock.instant()));
+      try {
+        out.add(validator.validate(s, clock.instant()));
+      } catch (PolicyInvalidException e) {
+        LOG.error("stored policy of service {} is no longer valid and is skipped (update or delete it): {}",
+            s.service(), e.getMessage());
+      }
     }
     return out;
   }
 
   /** @return false if there was none */
   public boolean delete(String service, boolean dryRun) {
+    PolicyValidator.requireServiceName(service);
     if (dryRun) {
       return store.get(service).isPresent();
     }

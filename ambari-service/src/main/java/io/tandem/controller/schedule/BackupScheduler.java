@@ -96,31 +96,41 @@ public final class BackupScheduler implements Closeable {
     Map<String, Instant> started = new java.util.LinkedHashMap<>();
     BackupService backups = this.backups.get();
     for (Policy p : policies.get().list()) {
-      Future<Manifest> f = inFlight.get(p.service());
-      if (f != null && !f.isDone()) {
-        continue;
+      // One policy's failure (a moment beyond what Instant holds, a ZooKeeper error on its record)
+      // must not keep the policies after it from their cuts.
+      try {
+        startIfDue(p, now, backups, started);
+      } catch (Exception e) {
+        LOG.error("service {}: could not schedule its next cut: {}", p.service(), e.toString());
       }
-      Instant last = lastHandled(p.service()).orElse(p.createdAt());
-      Instant due = p.nextMoment(last);
-      if (due == null || due.isAfter(now)) {
-        continue;
-      }
-      // Coalesce moments missed while no controller was running into the latest one.
-      int missed = 0;
-      for (Instant n = p.nextMoment(due); n != null && !n.isAfter(now) && missed < 100_000; n = p.nextMoment(n)) {
-        due = n;
-        missed++;
-      }
-      if (missed > 0) {
-        LOG.warn("service {}: {} scheduled moments were missed; cutting once at {}", p.service(), missed, due);
-      }
-      Instant moment = due;
-      recordHandled(p.service(), moment);
-      started.put(p.service(), moment);
-      LOG.info("service {}: moment {} is due, starting its cut", p.service(), moment);
-      inFlight.put(p.service(), runners.submit(() -> backups.run(p.service(), moment, null)));
     }
     return started;
+  }
+
+  private void startIfDue(Policy p, Instant now, BackupService backups, Map<String, Instant> started) throws Exception {
+    Future<Manifest> f = inFlight.get(p.service());
+    if (f != null && !f.isDone()) {
+      return;
+    }
+    Instant last = lastHandled(p.service()).orElse(p.createdAt());
+    Instant due = p.nextMoment(last);
+    if (due == null || due.isAfter(now)) {
+      return;
+    }
+    // Coalesce moments missed while no controller was running into the latest one.
+    int missed = 0;
+    for (Instant n = p.nextMoment(due); n != null && !n.isAfter(now) && missed < 100_000; n = p.nextMoment(n)) {
+      due = n;
+      missed++;
+    }
+    if (missed > 0) {
+      LOG.warn("service {}: {} scheduled moments were missed; cutting once at {}", p.service(), missed, due);
+    }
+    Instant moment = due;
+    recordHandled(p.service(), moment);
+    started.put(p.service(), moment);
+    LOG.info("service {}: moment {} is due, starting its cut", p.service(), moment);
+    inFlight.put(p.service(), runners.submit(() -> backups.run(p.service(), moment, null)));
   }
 
   /** Waits for the cut started for {@code service}, if any; for tests and "run now --wait". */

@@ -3,9 +3,6 @@ package io.tandem.controller.api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -30,7 +27,6 @@ import io.tandem.testkit.TwoClusters;
 class ApiServerTest {
   private static ControllerContext ctx;
   private static ControllerDaemon daemon;
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   @BeforeAll
   static void setUp(EmbeddedClusters c) throws Exception {
@@ -52,10 +48,7 @@ class ApiServerTest {
   }
 
   private static HttpResponse<String> call(String method, String path, String body) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.port() + path))
-        .timeout(Duration.ofSeconds(60));
-    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return ApiClient.admin(daemon.port()).call(method, path, body);
   }
 
   private static Map<String, Object> json(String s) throws Exception {

@@ -10,9 +10,6 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -286,9 +283,7 @@ class LeftoverCollectorTest {
   }
 
   private static HttpResponse<String> post(String body) throws Exception {
-    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port()
-        + "/api/v1/gc")).timeout(Duration.ofSeconds(120)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    return io.tandem.controller.api.ApiClient.admin(api.port()).call("POST", "/api/v1/gc", body);
   }
 
   private static boolean znodeExists(ClusterConnection primary, String path) throws Exception {

@@ -19,7 +19,21 @@ public final class TandemKeys {
   public static final ConfigKey HTTP_PORT = new ConfigKey("tandem.controller.http.port", "21880",
       "Port of the controller's HTTP API (0 picks a free port).");
   public static final ConfigKey HTTP_BIND_HOST = new ConfigKey("tandem.controller.http.bind-host", "0.0.0.0",
-      "Address the controller's HTTP API binds to.");
+      "Address the controller's HTTP API binds to. 0.0.0.0 (every interface) lets Ambari's alerts and service check reach it from other hosts; the API authenticates and authorizes every call (docs/security.md), and a specific address narrows it further.");
+  public static final ConfigKey HTTP_AUTHENTICATION = new ConfigKey("tandem.controller.http.authentication", "simple",
+      "How the HTTP API authenticates callers (Hadoop's AuthenticationFilter): simple (the user.name query parameter, as Hadoop's pseudo authentication; an assertion, not a proof) or kerberos (SPNEGO). Every endpoint but GET /api/v1/health needs it.");
+  public static final ConfigKey HTTP_ANONYMOUS_ALLOWED = new ConfigKey("tandem.controller.http.authentication.simple.anonymous.allowed", "false",
+      "In simple mode, let requests without user.name through as the user 'anonymous' (who is then subject to the ACLs).");
+  public static final ConfigKey HTTP_SPNEGO_PRINCIPAL = new ConfigKey("tandem.controller.http.authentication.kerberos.principal", "HTTP/_HOST@EXAMPLE.COM",
+      "In kerberos mode, the SPNEGO principal of the HTTP API (HTTP/<host>@REALM; _HOST becomes the bind host, or this host's name for 0.0.0.0).");
+  public static final ConfigKey HTTP_SPNEGO_KEYTAB = new ConfigKey("tandem.controller.http.authentication.kerberos.keytab", "/etc/security/keytabs/spnego.service.keytab",
+      "In kerberos mode, the keytab holding the SPNEGO principal.");
+  public static final ConfigKey HTTP_ALLOWED_HOSTS = new ConfigKey("tandem.controller.http.allowed-hosts", "",
+      "Host header values the API answers besides this host's names and addresses and localhost (comma-separated, e.g. a load balancer's name; * accepts any). Guards against DNS rebinding.");
+  public static final ConfigKey ADMIN_ACL = new ConfigKey("tandem.admin.acl", "tandem",
+      "Hadoop ACL (\"users groups\", * for all) of who may change anything through the API (every POST, PUT and DELETE) and read /conf, /jmx, /stacks and /logLevel. The controller's own user is always admitted.");
+  public static final ConfigKey READ_ACL = new ConfigKey("tandem.read.acl", "*",
+      "Hadoop ACL (\"users groups\", * for every authenticated user) of who may read status, policies, backups and identity through the API; admins may too.");
   public static final ConfigKey PRIMARY_NAME = new ConfigKey("tandem.primary.name", "primary",
       "Name of the cluster that starts as primary.");
   public static final ConfigKey PRIMARY_CONF_DIR = new ConfigKey("tandem.primary.conf.dir", "/etc/tandem/conf/primary",
@@ -96,7 +110,8 @@ public final class TandemKeys {
       "Most HDFS paths per service whose attributes a user sync or cut reads; beyond it the read fails with an error naming this key.");
 
   public static final List<ConfigKey> ALL = List.of(CONTROLLER_ZK_QUORUM, CONTROLLER_ZK_ROOT, ZK_SESSION_TIMEOUT_MS, HTTP_PORT,
-      HTTP_BIND_HOST, PRIMARY_NAME, PRIMARY_CONF_DIR, SECONDARY_NAME, SECONDARY_CONF_DIR, REPLICA_DIR,
+      HTTP_BIND_HOST, HTTP_AUTHENTICATION, HTTP_ANONYMOUS_ALLOWED, HTTP_SPNEGO_PRINCIPAL, HTTP_SPNEGO_KEYTAB,
+      HTTP_ALLOWED_HOSTS, ADMIN_ACL, READ_ACL, PRIMARY_NAME, PRIMARY_CONF_DIR, SECONDARY_NAME, SECONDARY_CONF_DIR, REPLICA_DIR,
       CATALOG_DIR, TRANSFER_MODE, TRANSFER_MAPPERS, TRANSFER_BANDWIDTH_MB, MAPREDUCE_FRAMEWORK,
       SCHEDULER_TICK_MS, FENCE_LEASE_MS, FENCE_ALERT_MS, CUT_METHOD, CUT_ARM_TIMEOUT_MS, CUT_HDFS_TIMEOUT_MS,
       CUT_ZK_ROOT, CLOCK_PROBE_DIR, MAX_SKEW_MS, WATCH_INTERVAL_MS,

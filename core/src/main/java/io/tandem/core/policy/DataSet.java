@@ -23,7 +23,7 @@ public record DataSet(Kind kind, String namespace, String name) {
   // Ambari service advisor): no \\s, whose meaning differs, and matched whole.
   static final Pattern HBASE_NAMESPACE = Pattern.compile("[a-zA-Z0-9_]+");
   static final Pattern HBASE_QUALIFIER = Pattern.compile("[a-zA-Z0-9_][a-zA-Z0-9_.-]*");
-  static final Pattern HDFS_SEGMENT = Pattern.compile("[^/: \\t\\n\\x0B\\f\\r]+");
+  static final Pattern HDFS_SEGMENT = Pattern.compile("[^/:|\\x00-\\x20\\x7F]+");
   /** Path segments an HDFS data set may not have: they would not name one directory. */
   static final java.util.List<String> HDFS_FORBIDDEN_SEGMENTS = java.util.List.of(".", "..", ".snapshot");
 

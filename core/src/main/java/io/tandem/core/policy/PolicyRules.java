@@ -58,6 +58,8 @@ public final class PolicyRules {
     ds.put("hdfs_root_refused", true);
     ds.put("hdfs_segment", DataSet.HDFS_SEGMENT.pattern());
     ds.put("hdfs_forbidden_segments", DataSet.HDFS_FORBIDDEN_SEGMENTS);
+    ds.put("hdfs_reserved_at_or_under", ReservedPaths.DEFAULT.atOrUnder());
+    ds.put("hdfs_reserved_at_or_above", ReservedPaths.DEFAULT.atOrAbove());
     ds.put("hbase_prefix", "hbase:");
     ds.put("hbase_parts", 2);
     ds.put("hbase_namespace", DataSet.HBASE_NAMESPACE.pattern());
@@ -78,7 +80,7 @@ public final class PolicyRules {
     every.put("units", units);
     every.put("number", "[0-9]+");
     every.put("min_seconds", Schedule.Every.MINIMUM_INTERVAL.toSeconds());
-    every.put("max_seconds", Long.MAX_VALUE);
+    every.put("max_seconds", Schedule.Every.MAXIMUM_INTERVAL.toSeconds());
     sc.put("every", every);
     sc.put("cron", CronExpression.rules());
     sc.put("once", map("instant", "see instant", "future_unless_createdAt", true));
@@ -89,10 +91,13 @@ public final class PolicyRules {
     r.put("mode", map("values", modes, "case_insensitive", true, "optional", true,
         "default", "tandem.transfer.mode.default"));
     r.put("retain", map("min", 1, "max", Integer.MAX_VALUE, "default", PolicyValidator.DEFAULT_RETAIN));
-    r.put("rpoSeconds", map("min", 1, "max", Long.MAX_VALUE));
+    // max: what the field holds (a long); largest: what a policy may ask for.
+    r.put("rpoSeconds", map("min", 1, "max", Long.MAX_VALUE, "largest", PolicyValidator.MAX_RPO_SECONDS));
     r.put("principal", map("pattern", PolicyValidator.PRINCIPAL_NAME.pattern(), "applies_to", List.of("users", "groups")));
     r.put("policies", map("service_unique", true, "no_overlap_between_services", true,
         "controller_only", List.of("tables and directories must exist on the primary",
+            "HDFS data sets may not be at, under or above either cluster's hbase.rootdir, tandem.catalog.dir or"
+                + " tandem.secondary.replica.dir",
             "no overlap with stored policies that the declared list does not name")));
     return r;
   }

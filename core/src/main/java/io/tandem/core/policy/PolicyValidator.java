@@ -29,11 +29,36 @@ public final class PolicyValidator {
   /** RPO when a policy has neither an explicit one nor a periodic schedule: one day. */
   public static final long DEFAULT_RPO_SECONDS = 86_400;
 
-  private final TransferMode defaultMode;
+  /** The largest rpoSeconds: twice the longest {@code every:} interval. */
+  public static final long MAX_RPO_SECONDS = Schedule.Every.MAXIMUM_INTERVAL.multipliedBy(2).toSeconds();
 
-  /** @throws NullPointerException if {@code defaultMode} is null */
+  private final TransferMode defaultMode;
+  private final ReservedPaths reserved;
+
+  /** Refuses the {@link ReservedPaths#DEFAULT} paths only. @throws NullPointerException if {@code defaultMode} is null */
   public PolicyValidator(TransferMode defaultMode) {
+    this(defaultMode, ReservedPaths.DEFAULT);
+  }
+
+  /**
+   * @param reserved HDFS paths no data set may be at, under or above (the controller adds HBase's root dirs
+   *        and its own catalog and replica dirs)
+   * @throws NullPointerException if an argument is null
+   */
+  public PolicyValidator(TransferMode defaultMode, ReservedPaths reserved) {
     this.defaultMode = Objects.requireNonNull(defaultMode, "defaultMode");
+    this.reserved = Objects.requireNonNull(reserved, "reserved");
+  }
+
+  /**
+   * @return {@code service}, for a name a policy could have (in a URL, a CLI argument)
+   * @throws TandemException (INVALID) naming the name and the pattern otherwise
+   */
+  public static String requireServiceName(String service) {
+    if (service == null || !SERVICE_NAME.matcher(service).matches()) {
+      throw TandemException.invalid("service name \"" + service + "\" is not valid: it must match " + SERVICE_NAME.pattern());
+    }
+    return service;
   }
 
   /**
@@ -57,6 +82,11 @@ public final class PolicyValidator {
       for (String d : spec.datasets()) {
         try {
           DataSet ds = DataSet.parse(d);
+          java.util.Optional<String> refused = reserved.refusal(ds);
+          if (refused.isPresent()) {
+            problems.add(refused.get());
+            continue;
+          }
           for (DataSet seen : dataSets) {
             if (seen.overlaps(ds)) {
               problems.add("data sets " + seen + " and " + ds + " overlap (nested directories or a table inside a listed namespace): keep one");
@@ -118,6 +148,8 @@ public final class PolicyValidator {
       rpo = spec.rpoSeconds();
       if (rpo <= 0) {
         problems.add("rpoSeconds must be positive, got " + rpo);
+      } else if (rpo > MAX_RPO_SECONDS) {
+        problems.add("rpoSeconds " + rpo + " is too large: at most " + MAX_RPO_SECONDS + " (732 days)");
       }
     } else {
       rpo = schedules.stream().flatMap(s -> s.typicalInterval().stream())

@@ -52,7 +52,7 @@ public sealed interface Schedule permits Schedule.Once, Schedule.Every, Schedule
      * @return the schedule
      * @throws NullPointerException if {@code text} is null
      * @throws IllegalArgumentException if the text is not one of the three forms, the instant is not
-     *     ISO-8601, the interval is malformed or shorter than one minute, or the cron expression is
+     *     ISO-8601, the interval is malformed, shorter than one minute or longer than 366 days, or the cron expression is
      *     invalid (that message comes from {@link CronExpression#parse(String)})
      */
     static Schedule parse(String text) {
@@ -119,6 +119,10 @@ public sealed interface Schedule permits Schedule.Once, Schedule.Every, Schedule
         } catch (ArithmeticException | NumberFormatException e) {
             throw new IllegalArgumentException("bad schedule \"" + text + "\": interval " + body + " is too large", e);
         }
+        if (interval.compareTo(Every.MAXIMUM_INTERVAL) > 0) {
+            throw new IllegalArgumentException("bad schedule \"" + text + "\": interval " + body
+                    + " is too large: at most every:366d (use once: for a one-off)");
+        }
         if (interval.compareTo(Every.MINIMUM_INTERVAL) < 0) {
             throw new IllegalArgumentException("bad schedule \"" + text + "\": interval " + body
                     + " is below the minimum of 1 minute (every:1m)");
@@ -170,6 +174,12 @@ public sealed interface Schedule permits Schedule.Once, Schedule.Every, Schedule
         public static final Duration MINIMUM_INTERVAL = Duration.ofMinutes(1);
 
         /**
+         * The longest accepted interval, 366 days: a longer one is a one-off ({@code once:}), and the
+         * bound keeps every sum of an anchor and a few intervals far from {@link Instant#MAX}.
+         */
+        public static final Duration MAXIMUM_INTERVAL = Duration.ofDays(366);
+
+        /**
          * @throws NullPointerException if {@code interval} is null
          * @throws IllegalArgumentException if {@code interval} is shorter than {@link #MINIMUM_INTERVAL}
          *     or has a fractional second (which the text form could not express)
@@ -181,6 +191,9 @@ public sealed interface Schedule permits Schedule.Once, Schedule.Every, Schedule
             }
             if (interval.compareTo(MINIMUM_INTERVAL) < 0) {
                 throw new IllegalArgumentException("every-interval " + interval + " is below the minimum of 1 minute");
+            }
+            if (interval.compareTo(MAXIMUM_INTERVAL) > 0) {
+                throw new IllegalArgumentException("every-interval " + interval + " is too large: at most 366 days");
             }
         }
 

@@ -108,6 +108,13 @@ class ScheduleTest {
             assertEquals("bad schedule \"every:99999999999999999999d\": interval 99999999999999999999d is too large",
                     parseError("every:99999999999999999999d"));
             assertTrue(parseError("every:9223372036854775807d").contains("too large"));
+            // Past the 366-day bound, and where interval arithmetic would overflow a Duration.
+            for (String text : List.of("every:367d", "every:31622401s", "every:527041m", "every:8785h",
+                    "every:4611686018427387904s", "every:32000000000000000s")) {
+                assertTrue(parseError(text).contains("too large"), text);
+            }
+            assertEquals(Duration.ofDays(366), ((Schedule.Every) Schedule.parse("every:366d")).interval());
+            assertThrows(IllegalArgumentException.class, () -> new Schedule.Every(Duration.ofDays(367)));
         }
 
         @Test
@@ -174,7 +181,7 @@ class ScheduleTest {
         void directlyConstructedSchedulesRoundTrip() {
             for (Schedule s : List.of(new Schedule.Once(Instant.ofEpochSecond(1_800_000_000L, 123)),
                     new Schedule.Every(Duration.ofSeconds(3_601)),
-                    new Schedule.Every(Duration.ofDays(400)),
+                    new Schedule.Every(Duration.ofDays(366)),
                     new Schedule.Cron(CronExpression.parse("5 4 * * sun")))) {
                 assertEquals(s, Schedule.parse(s.text()), s.text());
             }
