@@ -7,6 +7,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import io.tandem.core.policy.Policy;
 import io.tandem.testkit.EmbeddedClusters;
 import io.tandem.testkit.TwoClusters;
 
@@ -28,9 +29,18 @@ class FaultInjectionIT extends SwitchFaults {
     setUpSwitchCases();
   }
 
+  /**
+   * A cut case's service is done with after its case: its policy goes (its cuts stay in the
+   * catalog), so a planned switch's final cuts and restores cover only the switch cases' service.
+   */
   @AfterEach
-  void noHook() {
+  void afterCase() {
     env.ctx.backups().setAfterShipHook(null);
+    for (Policy p : env.ctx.policies().list()) {
+      if (!p.service().equals(SWITCH_SERVICE)) {
+        env.ctx.policies().delete(p.service(), false);
+      }
+    }
   }
 
   @AfterAll

@@ -43,11 +43,13 @@ import io.tandem.core.identity.GuardAck;
 abstract class SwitchFaults extends CutFaults {
   private static final byte[] F = Bytes.toBytes("f");
   private static final byte[] Q = Bytes.toBytes("q");
+  /** The switch cases' service. */
+  static final String SWITCH_SERVICE = "sw";
   private static FaultEnv.Service svc;
 
   /** The switch cases' service, with a first complete cut; call once the environment is up. */
   static void setUpSwitchCases() throws Exception {
-    svc = env.service("sw", 2);
+    svc = env.service(SWITCH_SERVICE, 2);
     Manifest first = env.ctx.backups().run(svc.name(), Instant.now(), null);
     assertEquals(CutState.COMPLETE, first.state(), first::reason);
   }
