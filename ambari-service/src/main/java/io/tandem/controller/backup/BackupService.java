@@ -269,8 +269,9 @@ public final class BackupService {
       Manifest failed = draft.withState(CutState.FAILED, reason, clock.instant());
       try {
         catalog.put(failed);
-      } catch (IOException io) {
-        LOG.error("cut {}: could not record FAILED in the catalog: {}", cutId, io.toString());
+      } catch (IOException | RuntimeException io) {
+        LOG.error("cut {}: could not record FAILED in the catalog (the next cut of {} will): {}", cutId,
+            policy.service(), io.toString());
       }
       return failed;
     }
@@ -439,6 +440,12 @@ public final class BackupService {
           p.of(DataSet.Kind.HDFS_DIR).forEach(d -> dirs.put(d.path(), CutNames.dirSnapshot(m.cutId())));
         } catch (TandemException | IOException e) {
           LOG.warn("cut {}: policy gone, only the manifest is updated: {}", m.cutId(), e.getMessage());
+        }
+        try {
+          cutTaker.abandon(m.cutId());
+        } catch (IOException e) {
+          LOG.warn("cut {}: what it held on the primary was not ended now ({}); its session's expiry ends it",
+              m.cutId(), e.getMessage());
         }
         removeSnapshots(new CutPlan(m.cutId(), service, m.moment(), m.epoch(), tables, dirs));
         catalog.put(m.withState(CutState.FAILED, "the controller stopped during the cut", clock.instant()));

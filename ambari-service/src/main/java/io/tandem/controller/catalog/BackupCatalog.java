@@ -162,10 +162,23 @@ public final class BackupCatalog {
   private void writeAtomically(Path file, byte[] bytes) throws IOException {
     fs.mkdirs(file.getParent());
     Path tmp = new Path(file.getParent(), "." + file.getName() + ".tmp");
-    try (FSDataOutputStream out = fs.create(tmp, true)) {
+    FSDataOutputStream out = fs.create(tmp, true);
+    try {
       out.write(bytes);
       out.hsync();
+    } catch (IOException e) {
+      // Not try-with-resources: a failed stream's close() rethrows the very exception hsync()
+      // threw, and adding an exception to itself as suppressed throws IllegalArgumentException.
+      try {
+        out.close();
+      } catch (IOException again) {
+        if (again != e) {
+          e.addSuppressed(again);
+        }
+      }
+      throw e;
     }
+    out.close();
     fs.rename(tmp, file, Options.Rename.OVERWRITE);
   }
 

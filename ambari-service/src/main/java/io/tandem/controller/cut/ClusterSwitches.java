@@ -271,6 +271,16 @@ public final class ClusterSwitches {
     });
   }
 
+  /**
+   * Removes a holder known dead (its cut was found interrupted) at once, instead of waiting for its
+   * ZooKeeper session to expire; gives back the original state if it was the last. Idempotent.
+   */
+  public void abandon(String holder) throws IOException {
+    if (record().isPresent()) {
+      leave(holder);
+    }
+  }
+
   private void leave(String holder) throws IOException {
     locked("give back the switches held for " + holder, () -> {
       zk.delete().quietly().forPath(path + "/" + holder);

@@ -16,4 +16,13 @@ public interface CutTaker {
    * @throws IOException if any snapshot could not be taken; nothing of the cut remains
    */
   CutResult take(CutPlan plan) throws IOException;
+
+  /**
+   * Ends what a cut whose controller died may still hold on the primary (a fence, the cluster
+   * switches it turned off, its protocol nodes), without waiting for that controller's sessions to
+   * expire. Called for a cut known dead: one left RUNNING and found by whoever holds its service's
+   * lock now. Idempotent; nothing to do by default.
+   */
+  default void abandon(String cutId) throws IOException {
+  }
 }

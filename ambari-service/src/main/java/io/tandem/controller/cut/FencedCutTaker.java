@@ -615,6 +615,22 @@ public final class FencedCutTaker implements CutTaker, Closeable {
     }
   }
 
+  @Override
+  public synchronized void abandon(String cutId) throws IOException {
+    CutProtocol.checkId(cutId, "cutId");
+    CuratorFramework zk = zk();
+    try {
+      if (zk.checkExists().forPath(protocol.cutPath(cutId)) != null
+          && zk.checkExists().forPath(protocol.child(cutId, CutProtocol.DONE)) == null) {
+        markFailed(zk, cutId, "abandoned: the controller running it died");
+      }
+    } catch (Exception e) {
+      throw new IOException("could not end cut " + cutId + " in the ZooKeeper of " + primary.name() + ": " + e, e);
+    }
+    deleteCutNode(cutId);
+    switches().abandon(cutId);
+  }
+
   private void markFailed(CuratorFramework zk, String cutId, String reason) {
     try {
       zk.create().forPath(protocol.child(cutId, CutProtocol.DONE), CutProtocol.encodeDone(CutProtocol.OUTCOME_FAILED,

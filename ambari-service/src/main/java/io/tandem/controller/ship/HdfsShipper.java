@@ -127,11 +127,45 @@ public final class HdfsShipper {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while copying " + what, e);
-    } catch (IOException e) {
-      throw e;
     } catch (Exception e) {
-      throw new IOException("DistCp of " + what + " failed: " + e.getMessage(), e);
+      String msg = e instanceof IOException ? e.getMessage() : "DistCp of " + what + " failed: " + e.getMessage();
+      String space = spaceProblem(options.getTargetPath());
+      throw new IOException(space == null ? msg : msg + "; " + space, e);
     }
+  }
+
+  /**
+   * Why the secondary may have refused the copy's writes, when the job's own failure says nothing
+   * useful (the local runner reports "NA"): a space or name quota on the target or a parent that
+   * leaves no room for one more block, or a cluster out of space. Null when none applies.
+   */
+  private String spaceProblem(Path target) {
+    try {
+      DistributedFileSystem fs = secondary.fs();
+      long block = fs.getDefaultBlockSize(target) * fs.getDefaultReplication(target);
+      for (Path p = fs.makeQualified(target); p != null; p = p.getParent()) {
+        if (!fs.exists(p)) {
+          continue;
+        }
+        org.apache.hadoop.fs.QuotaUsage q = fs.getQuotaUsage(p);
+        if (q.getSpaceQuota() >= 0 && q.getSpaceQuota() - q.getSpaceConsumed() < block) {
+          return "the space quota of " + p.toUri().getPath() + " on " + secondary.name() + " cluster leaves no room ("
+              + q.getSpaceConsumed() + " of " + q.getSpaceQuota() + " bytes used, a block needs " + block
+              + "): raise it with 'hdfs dfsadmin -setSpaceQuota' or clear it with -clrSpaceQuota";
+        }
+        if (q.getQuota() >= 0 && q.getFileAndDirectoryCount() >= q.getQuota()) {
+          return "the name quota of " + p.toUri().getPath() + " on " + secondary.name() + " cluster is used up ("
+              + q.getFileAndDirectoryCount() + " of " + q.getQuota() + " names): raise it with 'hdfs dfsadmin -setQuota'";
+        }
+      }
+      long left = fs.getStatus().getRemaining();
+      if (left < block) {
+        return secondary.name() + " cluster has " + left + " bytes of DFS space left: add capacity or free space";
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("space of the copy's target not checked: {}", e.toString());
+    }
+    return null;
   }
 
   /** Entries changed in {@code dir} since {@code snapshot} (0: the snapshot is its current state). */
