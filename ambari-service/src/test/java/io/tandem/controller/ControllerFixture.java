@@ -93,4 +93,26 @@ public final class ControllerFixture {
       java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(10));
     }
   }
+
+  /**
+   * Waits until {@code condition} answers true, polling; an exception counts as "not yet" and is
+   * attached to the failure naming {@code what} when {@code timeout} passes.
+   */
+  public static void until(String what, java.time.Duration timeout, java.util.concurrent.Callable<Boolean> condition) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Exception last = null;
+    while (true) {
+      try {
+        if (Boolean.TRUE.equals(condition.call())) {
+          return;
+        }
+      } catch (Exception e) {
+        last = e;
+      }
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting until " + what, last);
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20));
+    }
+  }
 }

@@ -1,8 +1,6 @@
 package io.tandem.hdfs;
 
-import java.net.InetAddress;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.util.Collections;
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -154,20 +152,7 @@ public class TandemAttributeProvider extends INodeAttributeProvider implements C
     URI uri = FileSystem.getDefaultUri(c);
     String host = uri.getHost();
     int port = uri.getPort() < 0 ? 8020 : uri.getPort();
-    return "namenode-" + canonicalHost(host) + ":" + port;
-  }
-
-  /** The canonical name of {@code host}; the local host's for none or the wildcard address. */
-  static String canonicalHost(String host) {
-    try {
-      InetAddress a = host == null || host.isEmpty() ? InetAddress.getLocalHost() : InetAddress.getByName(host);
-      if (a.isAnyLocalAddress()) {
-        a = InetAddress.getLocalHost();
-      }
-      return a.getCanonicalHostName();
-    } catch (UnknownHostException e) {
-      return host == null || host.isEmpty() ? "unknown-host" : host;
-    }
+    return io.tandem.core.identity.IdentityLayout.nameNodeGuard(host, port);
   }
 
   @Override

@@ -1,10 +1,8 @@
 package io.tandem.controller.identity;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
@@ -187,7 +185,7 @@ public final class GuardRoster {
     SortedSet<String> out = new TreeSet<>();
     if (!HAUtilClient.isLogicalUri(conf, uri)) {
       int port = uri.getPort() < 0 ? 8020 : uri.getPort();
-      out.add(sanitize("namenode-" + canonicalHost(uri.getHost()) + ":" + port));
+      out.add(sanitize(IdentityLayout.nameNodeGuard(uri.getHost(), port)));
       return out;
     }
     String ns = uri.getHost();
@@ -225,19 +223,6 @@ public final class GuardRoster {
       if (proxy != null) {
         proxy.close();
       }
-    }
-  }
-
-  /** As the guards spell a host: canonical; the local host's for none or the wildcard address. */
-  static String canonicalHost(String host) {
-    try {
-      InetAddress a = host == null || host.isEmpty() ? InetAddress.getLocalHost() : InetAddress.getByName(host);
-      if (a.isAnyLocalAddress()) {
-        a = InetAddress.getLocalHost();
-      }
-      return a.getCanonicalHostName();
-    } catch (UnknownHostException e) {
-      return host == null || host.isEmpty() ? "unknown-host" : host;
     }
   }
 

@@ -10,7 +10,6 @@ import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 
 import org.apache.curator.framework.CuratorFramework;
@@ -184,20 +183,6 @@ class GuardRosterTest {
   }
 
   private static void await(String what, Callable<Boolean> condition) {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    Exception last = null;
-    while (true) {
-      try {
-        if (condition.call()) {
-          return;
-        }
-      } catch (Exception e) {
-        last = e;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + WAIT.toSeconds() + " s waiting until " + what, last);
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-    }
+    io.tandem.controller.ControllerFixture.until(what, WAIT, condition);
   }
 }

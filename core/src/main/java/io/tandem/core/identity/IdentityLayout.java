@@ -49,4 +49,26 @@ public record IdentityLayout(String root) {
   public static final String BYPASS_USERS_KEY = "tandem.guard.bypass.users";
   /** Config key: guard ZooKeeper session timeout in ms (default 10000). */
   public static final String GUARD_SESSION_TIMEOUT_KEY = "tandem.guard.zk.session.timeout.ms";
+
+  /**
+   * The guard name of a NameNode outside an HA nameservice, as its guard registers it and a switch
+   * expects it: {@code namenode-<canonical host>:<port>} of its RPC address.
+   */
+  public static String nameNodeGuard(String host, int port) {
+    return "namenode-" + canonicalHost(host) + ":" + port;
+  }
+
+  /** The canonical name of {@code host}; the local host's for none or the wildcard address. */
+  public static String canonicalHost(String host) {
+    try {
+      java.net.InetAddress a = host == null || host.isEmpty() ? java.net.InetAddress.getLocalHost()
+          : java.net.InetAddress.getByName(host);
+      if (a.isAnyLocalAddress()) {
+        a = java.net.InetAddress.getLocalHost();
+      }
+      return a.getCanonicalHostName();
+    } catch (java.net.UnknownHostException e) {
+      return host == null || host.isEmpty() ? "unknown-host" : host;
+    }
+  }
 }
