@@ -124,6 +124,8 @@ final class FaultCase implements AutoCloseable {
     List<String> leftovers = after.problems(before);
     String gc = "not needed";
     if (!leftovers.isEmpty()) {
+      // The next operation must clean what the fault left; gc runs only so later cases start clean.
+      leftovers.forEach(p -> failures.add("(3) left after the next operation: " + p));
       note("left after the next operation: " + leftovers);
       String out = env.gc();
       note("tandem gc: " + out.replace('\n', ' '));
