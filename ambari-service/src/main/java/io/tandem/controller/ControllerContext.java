@@ -216,14 +216,21 @@ public final class ControllerContext implements Closeable {
    */
   private void sweepAfterCrash(String service) {
     try {
-      var report = new io.tandem.controller.gc.LeftoverCollector(roles(), conf,
-          s -> !s.equals(service) && locks.isLocked(s)).collect(false);
+      var report = leftovers(s -> !s.equals(service) && locks.isLocked(s)).collect(false);
       LOG.warn("after an interrupted cut of {}: removed {} leftovers {}", service, report.removed(),
           report.items().stream().filter(i -> i.removed()).map(i -> i.kind() + " " + i.name()).toList());
     } catch (RuntimeException e) {
       LOG.warn("after an interrupted cut of {}: leftovers not swept ({}); 'tandem gc' removes them", service,
           e.getMessage());
     }
+  }
+
+  /**
+   * The leftover collector for the current roles ({@code tandem gc}); {@code inFlight} says which
+   * services to leave alone (by default those whose lock is held).
+   */
+  public io.tandem.controller.gc.LeftoverCollector leftovers(java.util.function.Predicate<String> inFlight) {
+    return new io.tandem.controller.gc.LeftoverCollector(roles(), conf, inFlight);
   }
 
   /** Re-reads the identity record and re-points the services if the roles changed. */

@@ -76,16 +76,7 @@ class StandbyControllerTest {
     }
   }
 
-  private static void waitFor(String what, BooleanSupplier cond) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-    Object lock = new Object();
-    while (!cond.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for: " + what);
-      }
-      synchronized (lock) {
-        lock.wait(200);
-      }
-    }
+  private static void waitFor(String what, BooleanSupplier cond) {
+    ControllerFixture.await(what, Duration.ofMinutes(3), cond);
   }
 }

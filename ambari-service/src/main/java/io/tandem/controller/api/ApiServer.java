@@ -443,7 +443,7 @@ public final class ApiServer implements Closeable {
           throw TandemException.invalid("say whether to remove anything: {\"dryRun\": true} lists,"
               + " {\"dryRun\": false} removes");
         }
-        return new io.tandem.controller.gc.LeftoverCollector(ctx.roles(), ctx.conf(), ctx.locks()::isLocked)
+        return ctx.leftovers(ctx.locks()::isLocked)
             .collect(req.dryRun());
       }
       default -> throw TandemException.notFound("no such endpoint /api/v1/" + resource);

@@ -611,8 +611,7 @@ public final class TandemCli {
     @Override
     public Integer call() throws Exception {
       try (ControllerContext ctx = root.open()) {
-        io.tandem.controller.gc.LeftoverCollector.Report r = new io.tandem.controller.gc.LeftoverCollector(
-            ctx.roles(), ctx.conf(), ctx.locks()::isLocked).collect(dryRun);
+        io.tandem.controller.gc.LeftoverCollector.Report r = ctx.leftovers(ctx.locks()::isLocked).collect(dryRun);
         if (json) {
           System.out.println(Json.write(r));
         } else {

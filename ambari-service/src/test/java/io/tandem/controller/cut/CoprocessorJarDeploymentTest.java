@@ -3,7 +3,6 @@ package io.tandem.controller.cut;
 import static io.tandem.controller.cut.CutTestSupport.F;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.File;
 import java.io.IOException;
@@ -69,7 +68,7 @@ class CoprocessorJarDeploymentTest {
   @Test
   void jarAttachedFromHdfsFencesItsTable(EmbeddedClusters c) throws Exception {
     Optional<File> jar = shadedJar();
-    assumeTrue(jar.isPresent(), "tandem-hbase-coprocessor-*.jar not built (run mvn install on hbase-coprocessor)");
+    assertTrue(jar.isPresent(), "tandem-hbase-coprocessor-*.jar not built (run mvn install on hbase-coprocessor)");
     try (ClusterConnection primary = CutTestSupport.connect("primary", c.primary())) {
       Path onHdfs = primary.fs().makeQualified(new Path("/tandem/lib/" + jar.get().getName()));
       primary.fs().copyFromLocalFile(false, true, new Path(jar.get().getAbsolutePath()), onHdfs);

@@ -165,16 +165,8 @@ class FailoverIT {
     }
   }
 
-  static void waitFor(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    Object lock = new Object();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for: " + what);
-      }
-      synchronized (lock) {
-        lock.wait(200);
-      }
-    }
+  static void waitFor(String what, Duration timeout, BooleanSupplier condition) {
+    ControllerFixture.await(what, timeout, condition);
   }
+
 }

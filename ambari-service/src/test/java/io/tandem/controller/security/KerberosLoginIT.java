@@ -109,14 +109,9 @@ class KerberosLoginIT {
 
       // The relogin check replaces the ticket once 80 % of its life has passed; wait for that.
       Date firstStart = tgt(ugi).getStartTime();
-      long deadline = System.nanoTime() + 4L * TICKET_LIFETIME_S * 1_000_000_000L;
-      Date start = firstStart;
-      while (start.equals(firstStart) && System.nanoTime() < deadline) {
-        synchronized (KerberosLoginIT.class) {
-          KerberosLoginIT.class.wait(200);
-        }
-        start = tgt(UserGroupInformation.getLoginUser()).getStartTime();
-      }
+      io.tandem.controller.ControllerFixture.until("a fresh ticket", java.time.Duration.ofSeconds(4L * TICKET_LIFETIME_S),
+          () -> !tgt(UserGroupInformation.getLoginUser()).getStartTime().equals(firstStart));
+      Date start = tgt(UserGroupInformation.getLoginUser()).getStartTime();
       assertNotEquals(firstStart, start, "the controller logged in again before its ticket expired");
       KerberosTicket fresh = tgt(UserGroupInformation.getLoginUser());
       assertTrue(fresh.getEndTime().after(new Date()), "the new ticket is valid");
