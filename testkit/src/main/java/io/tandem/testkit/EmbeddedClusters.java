@@ -8,6 +8,7 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.curator.test.TestingServer;
@@ -15,6 +16,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hbase.HBaseConfiguration;
 import org.apache.hadoop.hbase.HBaseTestingUtility;
 import org.apache.zookeeper.server.ServerCnxnFactory;
+import org.apache.zookeeper.server.ZooKeeperServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -303,12 +305,14 @@ public final class EmbeddedClusters implements AutoCloseable {
 
   /**
    * Expires one session of the controller's ZooKeeper, as the server does when a client stays cut
-   * off longer than its session timeout: its ephemeral nodes go at once, and the client learns on
-   * its next contact that the session has expired.
+   * off longer than its session timeout. Returns once the server has closed the session and
+   * removed its ephemeral nodes (the server does that asynchronously); the client learns on its
+   * next contact that the session has expired.
    *
    * @param sessionId for example a node's {@code Stat.getEphemeralOwner()}
+   * @throws IllegalStateException when the server still tracks the session after 30 s
    */
-  public void expireControllerZkSession(long sessionId) throws ReflectiveOperationException {
+  public void expireControllerZkSession(long sessionId) throws ReflectiveOperationException, InterruptedException {
     // curator-test keeps its server private; this is the reach its own tests make.
     Method server = TestingServer.class.getDeclaredMethod("getTestingZooKeeperServer");
     server.setAccessible(true);
@@ -318,7 +322,15 @@ public final class EmbeddedClusters implements AutoCloseable {
     Object zkMain = main.get(testingServer);
     Method factory = zkMain.getClass().getMethod("getServerCnxnFactory");
     factory.setAccessible(true);
-    ((ServerCnxnFactory) factory.invoke(zkMain)).getZooKeeperServer().expire(sessionId);
+    ZooKeeperServer zks = ((ServerCnxnFactory) factory.invoke(zkMain)).getZooKeeperServer();
+    zks.expire(sessionId);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (zks.getSessionTracker().isTrackingSession(sessionId)) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("ZooKeeper session 0x" + Long.toHexString(sessionId) + " not closed in 30 s");
+      }
+      Thread.sleep(10);
+    }
   }
 
   /** How long {@link #start()} took, in milliseconds. */

@@ -13,6 +13,7 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.locks.InterProcessMutex;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,10 +72,32 @@ public final class ServiceLocks {
      */
     public void check() {
       long now = currentSession();
-      if (released || now != sessionId || !zk.getZookeeperClient().isConnected()) {
-        throw TandemException.conflict("the lock of service " + service + " was lost ("
-            + (released ? "released" : now != sessionId ? "the controller's ZooKeeper session expired"
-            : "disconnected from the controller's ZooKeeper") + "): another process may be working on it");
+      String why = released ? "released"
+          : now != sessionId ? "the controller's ZooKeeper session expired"
+          : !zk.getZookeeperClient().isConnected() ? "disconnected from the controller's ZooKeeper"
+          : ownsLockNode() ? null : "its lock node is gone from the controller's ZooKeeper";
+      if (why != null) {
+        throw TandemException.conflict("the lock of service " + service + " was lost (" + why
+            + "): another process may be working on it");
+      }
+    }
+
+    /**
+     * Asks the server, not the client's view of its session: a session the server has expired
+     * took its lock node with it even while the client has not heard of it yet.
+     */
+    private boolean ownsLockNode() {
+      String dir = locks + "/" + service;
+      try {
+        for (String child : zk.getChildren().forPath(dir)) {
+          Stat stat = zk.checkExists().forPath(dir + "/" + child);
+          if (stat != null && stat.getEphemeralOwner() == sessionId) {
+            return true;
+          }
+        }
+        return false;
+      } catch (Exception e) {
+        return false;
       }
     }
 

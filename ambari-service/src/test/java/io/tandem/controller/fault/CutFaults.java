@@ -194,7 +194,7 @@ abstract class CutFaults {
       env.ctx.backups().setAfterShipHook(plan -> {
         try {
           env.clusters.expireControllerZkSession(session);
-        } catch (ReflectiveOperationException e) {
+        } catch (ReflectiveOperationException | InterruptedException e) {
           throw new IllegalStateException(e);
         }
         fc.fault();
