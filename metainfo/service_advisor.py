@@ -35,6 +35,9 @@ GUARD_QUORUM = "tandem.guard.zk.quorum"
 GUARD_ROOT = "tandem.guard.zk.root"
 GUARD_CLUSTER = "tandem.cluster.name"
 GUARD_BYPASS = "tandem.guard.bypass.users"
+# Who may change Tandem's znodes: the same ids on both sides (the credentials are each side's own,
+# so they are never copied from tandem-site).
+ZK_ACL_IDS = ("tandem.zk.acl.controller", "tandem.zk.acl.participants")
 ATTRIBUTE_PROVIDER = "io.tandem.hdfs.TandemAttributeProvider"
 NAMENODE_PLUGIN = "io.tandem.hdfs.TandemNameNodePlugin"
 
@@ -246,6 +249,11 @@ def recommend_guard(configurations, services, config_type):
   user = env.get("tandem_user")
   if user:
     _put(configurations, services, config_type, GUARD_BYPASS, user)
+  for key in ZK_ACL_IDS:
+    ids = str(site.get(key) or "").strip()
+    current = _current(configurations, services, config_type, key)
+    if ids or (current is not None and current.strip()):
+      _put(configurations, services, config_type, key, ids)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -160,6 +160,28 @@ class Recommendations(unittest.TestCase):
       self.assertEqual("dr", props["tandem.cluster.name"], "the guard knows this cluster by the record's name")
       self.assertEqual("tandem", props["tandem.guard.bypass.users"])
 
+  def test_zookeeper_acl_ids_follow_tandem_site_but_credentials_never_do(self):
+    services = {"services": [], "changed-configurations": [], "configurations": {
+      "hbase-site": {"properties": {"tandem.zk.auth": "digest:hbase-guard:pw"}},
+      "hdfs-site": {"properties": {"tandem.zk.acl.participants": "sasl:old"}},
+      "tandem-site": {"properties": {"tandem.zk.acl.controller": "sasl:tandem",
+                                     "tandem.zk.acl.participants": "sasl:hbase,sasl:hdfs",
+                                     "tandem.zk.auth": "digest:tandem:controller-secret"}},
+      "tandem-env": {"properties": {}}}}
+    configurations = {}
+    self.advisor.getServiceConfigurationRecommendations(configurations, {}, services, {"items": []})
+    for site in ("hbase-site", "hdfs-site"):
+      props = configurations[site]["properties"]
+      self.assertEqual("sasl:tandem", props["tandem.zk.acl.controller"])
+      self.assertEqual("sasl:hbase,sasl:hdfs", props["tandem.zk.acl.participants"])
+      self.assertNotIn("tandem.zk.auth", props, "the controller's credentials stay in tandem-site")
+    # Cleared in tandem-site: cleared where it was set, not added where it never was.
+    services["configurations"]["tandem-site"]["properties"] = {}
+    configurations = {}
+    self.advisor.getServiceConfigurationRecommendations(configurations, {}, services, {"items": []})
+    self.assertEqual("", configurations["hdfs-site"]["properties"]["tandem.zk.acl.participants"])
+    self.assertNotIn("tandem.zk.acl.controller", configurations["hbase-site"]["properties"])
+
   def test_attribute_provider_chains_rangers(self):
     hdfs = self.recommend(hdfs_site={"dfs.namenode.inode.attributes.provider.class": RANGER})["hdfs-site"]["properties"]
     self.assertEqual("io.tandem.hdfs.TandemAttributeProvider", hdfs["dfs.namenode.inode.attributes.provider.class"])

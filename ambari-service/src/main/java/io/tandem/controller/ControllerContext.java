@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.zookeeper.KeeperException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +29,7 @@ import io.tandem.controller.policy.PolicyService;
 import io.tandem.controller.policy.PolicyStore;
 import io.tandem.controller.policy.PrimaryInventory;
 import io.tandem.controller.restore.RestoreService;
+import io.tandem.controller.security.ZkAcls;
 import io.tandem.controller.usersync.UserSyncService;
 import io.tandem.core.config.TandemKeys;
 import io.tandem.core.error.TandemException;
@@ -92,7 +94,10 @@ public final class ControllerContext implements Closeable {
     this.clusters = new LinkedHashMap<>();
     clusters.put(first.name(), first);
     clusters.put(second.name(), second);
-    this.zk = CuratorFrameworkFactory.builder()
+    String root = conf.get(TandemKeys.CONTROLLER_ZK_ROOT);
+    IdentityLayout layout = new IdentityLayout(root);
+    io.tandem.core.zk.ZkAcl acl = conf.zkAcl();
+    this.zk = ZkAcls.apply(CuratorFrameworkFactory.builder(), acl, path -> io.tandem.core.zk.ZkAcl.identityKind(layout, path))
         .connectString(conf.get(TandemKeys.CONTROLLER_ZK_QUORUM))
         .retryPolicy(new ExponentialBackoffRetry(200, 5))
         .sessionTimeoutMs(conf.getInt(TandemKeys.ZK_SESSION_TIMEOUT_MS))
@@ -109,11 +114,32 @@ public final class ControllerContext implements Closeable {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while connecting to the controller's ZooKeeper", e);
     }
-    String root = conf.get(TandemKeys.CONTROLLER_ZK_ROOT);
+    try {
+      ZkAcls.secure(zk, root, acl, path -> io.tandem.core.zk.ZkAcl.identityKind(layout, path));
+    } catch (Exception e) {
+      zk.close();
+      throw TandemException.unavailable("could not check the ACLs of " + root + " in the controller's ZooKeeper: " + e, e);
+    }
+    try {
+      // The guards add their clusters here, and may not create anything beside it.
+      if (zk.checkExists().forPath(layout.membersRoot()) == null) {
+        zk.create().creatingParentsIfNeeded().forPath(layout.membersRoot());
+      }
+    } catch (KeeperException.NodeExistsException raced) {
+      // another controller made it
+    } catch (Exception e) {
+      zk.close();
+      throw TandemException.unavailable("could not create " + layout.membersRoot() + " in the controller's ZooKeeper: "
+          + e, e);
+    }
+    if (!acl.enabled()) {
+      LOG.warn("Tandem's znodes under {} are open to any ZooKeeper client: set {} and {} (docs/security.md)", root,
+          TandemKeys.ZK_ACL_CONTROLLER.name(), TandemKeys.ZK_ACL_PARTICIPANTS.name());
+    }
     this.policyStore = new PolicyStore(zk, root);
     this.validator = new PolicyValidator(TransferMode.parse(conf.get(TandemKeys.TRANSFER_MODE)),
         reservedPaths(conf, first, second));
-    this.identity = new IdentityStore(zk, new IdentityLayout(root));
+    this.identity = new IdentityStore(zk, layout);
     this.locks = new ServiceLocks(zk, root, self());
     this.switches = new SwitchStore(zk, root);
     IdentityRecord rec = identity.initIfAbsent(new IdentityRecord(first.name(), 1, clock.instant(),

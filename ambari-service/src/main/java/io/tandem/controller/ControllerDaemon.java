@@ -156,7 +156,7 @@ public final class ControllerDaemon implements Closeable {
     try {
       // Balancer, split and merge switches a dead controller's cut left off on the primary.
       io.tandem.controller.cut.ClusterSwitches.recover(ctx.primary(), ctx.conf().get(TandemKeys.CUT_ZK_ROOT),
-          ctx.conf().getInt(TandemKeys.ZK_SESSION_TIMEOUT_MS)).ifPresent(r -> LOG.warn("restored on {}: {}",
+          ctx.conf().getInt(TandemKeys.ZK_SESSION_TIMEOUT_MS), ctx.conf().zkAcl()).ifPresent(r -> LOG.warn("restored on {}: {}",
           ctx.primary().name(), r));
     } catch (IOException | RuntimeException e) {
       LOG.error("could not check the primary's cut switches: {}", e.getMessage(), e);

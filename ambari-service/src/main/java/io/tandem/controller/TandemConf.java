@@ -80,6 +80,24 @@ public final class TandemConf {
     throw TandemException.invalid(key.name() + "=\"" + v + "\" must be true or false");
   }
 
+  /**
+   * The ZooKeeper ACL settings ({@code tandem.zk.acl.*}, {@code tandem.zk.auth}).
+   *
+   * @throws TandemException INVALID naming the key when one cannot be used
+   */
+  public io.tandem.core.zk.ZkAcl zkAcl() {
+    return zkAcl(conf);
+  }
+
+  /** {@link #zkAcl()} of a plain Configuration (settings objects built from one). */
+  public static io.tandem.core.zk.ZkAcl zkAcl(Configuration conf) {
+    try {
+      return io.tandem.core.zk.ZkAcl.from(k -> conf.getTrimmed(k, ""));
+    } catch (IllegalArgumentException e) {
+      throw TandemException.invalid(e.getMessage());
+    }
+  }
+
   public TandemConf set(ConfigKey key, String value) {
     conf.set(key.name(), value);
     return this;

@@ -29,6 +29,7 @@ import org.apache.hadoop.hbase.util.Bytes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import io.tandem.controller.ControllerFixture;
 import io.tandem.controller.cluster.ClusterConnection;
 import io.tandem.controller.cut.CutPlan;
 import io.tandem.controller.cut.CutResult;
@@ -100,7 +101,7 @@ class CutBench {
         List<TableName> tables = pool.subList(0, n);
         List<String> dirs = dirPool.subList(0, nDirs);
         String scenario = n + " table" + (n > 1 ? "s" : "") + " + " + nDirs + " dir" + (nDirs > 1 ? "s" : "");
-        try (FencedCutTaker fenced = new FencedCutTaker(primary, secondary, FencedCutTaker.Settings.defaults())) {
+        try (FencedCutTaker fenced = new FencedCutTaker(primary, secondary, ControllerFixture.cutSettings())) {
           md.append(run(primary, scenario, "fenced", tables, dirs, CUTS, fenced::take));
         }
         SequentialCutTaker seq = new SequentialCutTaker(primary);

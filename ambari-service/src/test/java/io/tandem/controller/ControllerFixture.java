@@ -43,7 +43,42 @@ public final class ControllerFixture {
         .set(TandemKeys.CATALOG_DIR, "/tandem/catalog" + zkRoot)
         .set(TandemKeys.TRANSFER_MAPPERS, "2")
         .set(TandemKeys.HTTP_PORT, "0");
+    EmbeddedClusters.zkAclSettings(EmbeddedClusters.ZK_CONTROLLER_AUTH).forEach(c::set);
     return conf;
+  }
+
+  /** The fenced cut's settings of a controller of the test clusters (with its ZooKeeper credentials). */
+  public static io.tandem.controller.cut.FencedCutTaker.Settings cutSettings() {
+    Configuration c = new Configuration(false);
+    EmbeddedClusters.zkAclSettings(EmbeddedClusters.ZK_CONTROLLER_AUTH).forEach(c::set);
+    return io.tandem.controller.cut.FencedCutTaker.Settings.from(c);
+  }
+
+  /** The controller's ZooKeeper ACL settings and credentials in the test clusters. */
+  public static io.tandem.core.zk.ZkAcl zkAcl() {
+    return cutSettings().zkAcl();
+  }
+
+  /**
+   * An unstarted client of the controller's ZooKeeper presenting the controller's credentials and
+   * creating nodes with the ACLs the controller gives them under /tandem (tests that play the
+   * controller's part by hand).
+   */
+  public static org.apache.curator.framework.CuratorFramework controllerZkClient(String connect, int sessionMs,
+      int connectionMs, org.apache.curator.RetryPolicy retry) {
+    io.tandem.core.identity.IdentityLayout layout = new io.tandem.core.identity.IdentityLayout("/tandem");
+    return io.tandem.controller.security.ZkAcls.apply(org.apache.curator.framework.CuratorFrameworkFactory.builder(),
+        zkAcl(), path -> io.tandem.core.zk.ZkAcl.identityKind(layout, path))
+        .connectString(connect).sessionTimeoutMs(sessionMs).connectionTimeoutMs(connectionMs).retryPolicy(retry).build();
+  }
+
+  /** As {@link #controllerZkClient}, for a primary cluster's ZooKeeper (the cut protocol's ACLs). */
+  public static org.apache.curator.framework.CuratorFramework primaryZkClient(String connect, int sessionMs,
+      int connectionMs, org.apache.curator.RetryPolicy retry) {
+    io.tandem.core.cut.CutProtocol protocol = new io.tandem.core.cut.CutProtocol(io.tandem.core.cut.CutProtocol.DEFAULT_ROOT);
+    return io.tandem.controller.security.ZkAcls.apply(org.apache.curator.framework.CuratorFrameworkFactory.builder(),
+        zkAcl(), path -> io.tandem.core.zk.ZkAcl.cutKind(protocol, path))
+        .connectString(connect).sessionTimeoutMs(sessionMs).connectionTimeoutMs(connectionMs).retryPolicy(retry).build();
   }
 
   public static ControllerContext open(EmbeddedClusters clusters, String zkRoot) throws IOException {

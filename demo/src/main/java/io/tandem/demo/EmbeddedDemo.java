@@ -311,6 +311,7 @@ public final class EmbeddedDemo {
     c.set(TandemKeys.PRIMARY_CONF_DIR.name(), p.toAbsolutePath().toString());
     c.set(TandemKeys.SECONDARY_CONF_DIR.name(), s.toAbsolutePath().toString());
     c.set(TandemKeys.CONTROLLER_ZK_QUORUM.name(), clusters.controllerZkQuorum());
+    EmbeddedClusters.zkAclSettings(EmbeddedClusters.ZK_CONTROLLER_AUTH).forEach(c::set);
     c.set(TandemKeys.HTTP_PORT.name(), "0");
     c.set(TandemKeys.HTTP_BIND_HOST.name(), "127.0.0.1");
     c.set(TandemKeys.TRANSFER_MAPPERS.name(), "2");

@@ -30,6 +30,15 @@ public final class FenceKeys {
   public static final String FLUSH_THREADS = "tandem.fence.flush.threads";
   public static final int FLUSH_THREADS_DEFAULT = 256;
 
+  /**
+   * Longest lease a cut spec may ask for, in ms. The lease is how long the RegionServer holds
+   * writes and flushes for a cut; a spec asking for more is refused (aborted, not fenced), so a
+   * spec written by anyone but the controller cannot freeze tables for long. Keep it at or above
+   * tandem-site's {@code tandem.fence.lease.ms} (default 30000).
+   */
+  public static final String LEASE_MAX_MS = "tandem.fence.lease.max.ms";
+  public static final long LEASE_MAX_MS_DEFAULT = 120_000;
+
   private FenceKeys() {
   }
 }

@@ -103,6 +103,7 @@ public final class FenceParticipant implements Closeable {
   private final ScheduledExecutorService events;
   private final ExecutorService flushPool;
   private final ZkSession zk;
+  private final long leaseMaxMs;
   private final Watcher watcher = e -> scheduleRefresh(0);
   private final AtomicBoolean refreshQueued = new AtomicBoolean();
   private final Object lock = new Object();
@@ -129,8 +130,9 @@ public final class FenceParticipant implements Closeable {
     if (quorum.isEmpty()) {
       quorum = ZKConfig.getZKQuorumServersString(conf);
     }
+    this.leaseMaxMs = sc.durationMs(FenceKeys.LEASE_MAX_MS, FenceKeys.LEASE_MAX_MS_DEFAULT, 1);
     this.zk = new ZkSession("Tandem fence", quorum,
-        sc.timeoutMs(FenceKeys.ZK_SESSION_TIMEOUT_MS, FenceKeys.ZK_SESSION_TIMEOUT_MS_DEFAULT),
+        sc.timeoutMs(FenceKeys.ZK_SESSION_TIMEOUT_MS, FenceKeys.ZK_SESSION_TIMEOUT_MS_DEFAULT), sc.zkAcl(),
         () -> scheduleRefresh(0));
     LOG.info("Tandem fence participant for {} watching {} on ZooKeeper {}", server, protocol.root(), quorum);
     scheduleRefresh(0);
@@ -335,6 +337,15 @@ public final class FenceParticipant implements Closeable {
     if (phase == CutProtocol.Phase.ARMING && now > spec.armDeadlineMs()) {
       LOG.info("Tandem fence {}: cut {} is past its arm deadline; not fencing", server, id);
       ignored.add(id);
+      return;
+    }
+    if (spec.leaseMs() > leaseMaxMs) {
+      // Refused before anything is held: written to the cut's aborted dir so the controller
+      // names this server and the limit, instead of timing out.
+      ignored.add(id);
+      ActiveCut refused = new ActiveCut(spec, System.nanoTime());
+      abort(refused, "lease of " + spec.leaseMs() + " ms is above " + FenceKeys.LEASE_MAX_MS + " = " + leaseMaxMs
+          + " ms on " + server + "; lower tandem.fence.lease.ms or raise " + FenceKeys.LEASE_MAX_MS + " in hbase-site");
       return;
     }
     ActiveCut cut = new ActiveCut(spec, System.nanoTime());

@@ -20,7 +20,6 @@ import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
-import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
@@ -69,6 +68,7 @@ public final class IdentityGuard implements Closeable {
   private final String member;
   private final IdentityLayout layout;
   private final String quorum;
+  private final io.tandem.core.zk.ZkAcl acl;
   private final int sessionTimeoutMs;
   private final Set<String> bypassUsers;
   private final GuardState state;
@@ -92,6 +92,7 @@ public final class IdentityGuard implements Closeable {
     this.cluster = conf.getTrimmed(GuardKeys.CLUSTER_NAME.name(), GuardKeys.CLUSTER_NAME.defaultValue());
     this.layout = new IdentityLayout(new io.tandem.core.config.ServerConf(conf, "hbase-site.xml")
         .trimmed(GuardKeys.ZK_ROOT.name(), GuardKeys.ZK_ROOT.defaultValue()));
+    this.acl = new io.tandem.core.config.ServerConf(conf, "hbase-site.xml").zkAcl();
     this.sessionTimeoutMs = new io.tandem.core.config.ServerConf(conf, "hbase-site.xml").timeoutMs(
         GuardKeys.SESSION_TIMEOUT_MS.name(), Integer.parseInt(GuardKeys.SESSION_TIMEOUT_MS.defaultValue()));
     this.bypassUsers = GuardKeys.parseUsers(conf.get(GuardKeys.BYPASS_USERS.name(), ""));
@@ -285,7 +286,9 @@ public final class IdentityGuard implements Closeable {
       closeQuietly(old.zk);
     }
     try {
-      fresh.zk = new ZooKeeper(quorum, sessionTimeoutMs, fresh);
+      ZooKeeper opened = new ZooKeeper(quorum, sessionTimeoutMs, fresh);
+      acl.authenticate(opened);
+      fresh.zk = opened;
       // A SyncConnected that came before zk was assigned found nothing to read with; read now.
       scheduleRefresh();
     } catch (Exception e) {
@@ -424,7 +427,12 @@ public final class IdentityGuard implements Closeable {
         }
       }
     } catch (KeeperException e) {
-      if (!(e instanceof KeeperException.ConnectionLossException || e instanceof KeeperException.SessionExpiredException)) {
+      if (e instanceof KeeperException.NoAuthException) {
+        LOG.warn("Tandem identity guard on {}: ZooKeeper refused its ack {} ({}): the controller makes {} when it"
+            + " starts, and this server's tandem.zk.auth in hbase-site must be credentials of an id in"
+            + " tandem.zk.acl.participants; retrying", server, path, e.getMessage(), layout.membersRoot());
+        schedule(this::scheduleRefresh, RETRY_MS);
+      } else if (!(e instanceof KeeperException.ConnectionLossException || e instanceof KeeperException.SessionExpiredException)) {
         LOG.warn("Tandem identity guard on {}: could not write its ack {} ({}); retrying", server, path, e.toString());
         schedule(this::scheduleRefresh, RETRY_MS);
       }
@@ -438,7 +446,7 @@ public final class IdentityGuard implements Closeable {
       throws KeeperException, InterruptedException {
     for (int attempt = 0; ; attempt++) {
       try {
-        zk.create(path, data, ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.EPHEMERAL);
+        zk.create(path, data, acl.acl(io.tandem.core.zk.ZkAcl.Kind.SHARED), CreateMode.EPHEMERAL);
         return;
       } catch (KeeperException.NoNodeException e) {
         if (attempt > 2) {
@@ -463,11 +471,13 @@ public final class IdentityGuard implements Closeable {
     }
   }
 
-  private static void createParents(ZooKeeper zk, String path) throws KeeperException, InterruptedException {
+  private void createParents(ZooKeeper zk, String path) throws KeeperException, InterruptedException {
     int i = 0;
     while ((i = path.indexOf('/', i + 1)) > 0) {
       try {
-        zk.create(path.substring(0, i), new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
+        String parent = path.substring(0, i);
+        zk.create(parent, new byte[0], acl.acl(io.tandem.core.zk.ZkAcl.identityKind(layout, parent)),
+            CreateMode.PERSISTENT);
       } catch (KeeperException.NodeExistsException e) {
         // there already
       }

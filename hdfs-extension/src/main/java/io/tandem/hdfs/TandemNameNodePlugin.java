@@ -100,7 +100,7 @@ public final class TandemNameNodePlugin implements ServicePlugin {
     });
     try {
       zk = new ZkSession("Tandem NameNode plugin", quorum,
-          sc.timeoutMs(HdfsCutKeys.ZK_SESSION_TIMEOUT_MS, HdfsCutKeys.ZK_SESSION_TIMEOUT_MS_DEFAULT),
+          sc.timeoutMs(HdfsCutKeys.ZK_SESSION_TIMEOUT_MS, HdfsCutKeys.ZK_SESSION_TIMEOUT_MS_DEFAULT), sc.zkAcl(),
           () -> scheduleRefresh(0));
     } catch (IOException | RuntimeException e) {
       sc.refuse(HdfsCutKeys.ZK_QUORUM, quorum, "cannot be used (" + e + ")", "no cut watching (fenced cuts with HDFS"

@@ -53,6 +53,53 @@ public final class EmbeddedClusters implements AutoCloseable {
   private long startMillis;
 
   /**
+   * What a controller's first start leaves in its ZooKeeper for the guards (its root and the
+   * {@code members} node they register under, with their ACLs), so guards that start before any
+   * controller in this JVM register at once, as they do in an installed cluster.
+   */
+  private void prepareControllerZk() throws Exception {
+    io.tandem.core.zk.ZkAcl acl = io.tandem.core.zk.ZkAcl.from(zkAclSettings(ZK_CONTROLLER_AUTH)::get);
+    io.tandem.core.identity.IdentityLayout layout = new io.tandem.core.identity.IdentityLayout("/tandem");
+    String[] auth = ZK_CONTROLLER_AUTH.split(":", 2);
+    try (org.apache.curator.framework.CuratorFramework zk = org.apache.curator.framework.CuratorFrameworkFactory
+        .builder().connectString(controllerZk.getConnectString())
+        .retryPolicy(new org.apache.curator.retry.RetryNTimes(10, 100))
+        .authorization(auth[0], auth[1].getBytes(java.nio.charset.StandardCharsets.UTF_8)).build()) {
+      zk.start();
+      zk.create().withACL(acl.acl(io.tandem.core.zk.ZkAcl.identityKind(layout, layout.root())))
+          .forPath(layout.root());
+      zk.create().withACL(acl.acl(io.tandem.core.zk.ZkAcl.identityKind(layout, layout.membersRoot())))
+          .forPath(layout.membersRoot());
+    }
+  }
+
+  /** Credentials the controller presents to ZooKeeper in these clusters (a ZooKeeper digest). */
+  public static final String ZK_CONTROLLER_AUTH = "digest:tandem-controller:controller-secret";
+  /** Credentials the RegionServers and NameNodes present (their hbase-site/hdfs-site). */
+  public static final String ZK_PARTICIPANT_AUTH = "digest:tandem-participant:participant-secret";
+
+  /**
+   * The ZooKeeper ACL settings with Tandem's defaults ({@code tandem.zk.acl.controller},
+   * {@code tandem.zk.acl.participants}) and the credentials of {@code auth}; the clusters' sites
+   * carry them with {@link #ZK_PARTICIPANT_AUTH}, a controller's tandem-site with
+   * {@link #ZK_CONTROLLER_AUTH}.
+   */
+  public static java.util.Map<String, String> zkAclSettings(String auth) {
+    return java.util.Map.of("tandem.zk.acl.controller", digestId(ZK_CONTROLLER_AUTH),
+        "tandem.zk.acl.participants", digestId(ZK_PARTICIPANT_AUTH), "tandem.zk.auth", auth);
+  }
+
+  /** The ZooKeeper id {@code digest:user:<base64 sha1>} of {@code digest:user:password}. */
+  public static String digestId(String auth) {
+    try {
+      return "digest:" + org.apache.zookeeper.server.auth.DigestAuthenticationProvider.generateDigest(
+          auth.substring("digest:".length()));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
    * Clusters with Tandem's RegionServer coprocessors and NameNode parts loaded whenever their
    * classes are on the classpath.
    *
@@ -149,6 +196,9 @@ public final class EmbeddedClusters implements AutoCloseable {
     long t0 = System.nanoTime();
     try {
       controllerZk = zkPorts[2] > 0 ? new TestingServer(zkPorts[2], true) : new TestingServer(true);
+      if (tandemDefaults) {
+        prepareControllerZk();
+      }
       primary = newCluster(PRIMARY);
       secondary = newCluster(SECONDARY);
       // Sequentially: HBaseTestingUtility publishes its data dirs through JVM-wide system
@@ -204,6 +254,9 @@ public final class EmbeddedClusters implements AutoCloseable {
       conf.set("dfs.namenode.inode.attributes.provider.class", GUARD_PROVIDER);
     }
     conf.set("tandem.guard.zk.quorum", controllerZk.getConnectString());
+    // Tandem's znodes protected, as docs/security.md tells admins to: the participants present their
+    // own credentials; controllers built on these clusters present ZK_CONTROLLER_AUTH.
+    zkAclSettings(ZK_PARTICIPANT_AUTH).forEach(conf::set);
     conf.setInt("tandem.guard.zk.session.timeout.ms", GUARD_SESSION_TIMEOUT_MS);
     // Tandem's own user, and this JVM's (the embedded controller and the tests' admin work run as it).
     conf.set("tandem.guard.bypass.users", GUARD_BYPASS_USER + "," + System.getProperty("user.name"));

@@ -27,7 +27,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.tandem.controller.cluster.ClusterConnection;
+import io.tandem.controller.security.ZkAcls;
 import io.tandem.core.cut.CutProtocol;
+import io.tandem.core.zk.ZkAcl;
 
 /**
  * The primary's HBase balancer, split and merge switches, turned off while cuts run and given
@@ -153,9 +155,7 @@ public final class ClusterSwitches {
 
   /** The record's znode beside the cut root: {@code /tandem/cuts} gives {@code /tandem/switches}. */
   public static String pathFor(String cutRoot) {
-    String root = cutRoot.replaceAll("/+$", "");
-    int slash = root.lastIndexOf('/');
-    return (slash <= 0 ? "" : root.substring(0, slash)) + "/switches";
+    return siblingOf(cutRoot, "switches");
   }
 
   public String path() {
@@ -169,17 +169,31 @@ public final class ClusterSwitches {
    * @param cutRoot          {@code tandem.cut.zk.root}
    * @param sessionTimeoutMs {@code tandem.zk.session.timeout.ms}
    */
-  public static Optional<Recovered> recover(ClusterConnection primary, String cutRoot, int sessionTimeoutMs)
-      throws IOException {
-    try (CuratorFramework zk = connect(primary, sessionTimeoutMs)) {
+  public static Optional<Recovered> recover(ClusterConnection primary, String cutRoot, int sessionTimeoutMs,
+      ZkAcl acl) throws IOException {
+    try (CuratorFramework zk = connect(primary, sessionTimeoutMs, acl, cutRoot)) {
       return new ClusterSwitches(primary, zk, pathFor(cutRoot)).recover();
     }
   }
 
-  /** A started client of the primary's ZooKeeper; blocks up to 15 s until connected. */
-  public static CuratorFramework connect(ClusterConnection primary, int sessionTimeoutMs) throws IOException {
-    CuratorFramework c = CuratorFrameworkFactory.newClient(primary.zkConnectString(), sessionTimeoutMs,
-        Math.min(10_000, sessionTimeoutMs), new ExponentialBackoffRetry(100, 5));
+  /**
+   * A started client of the primary's ZooKeeper, presenting the controller's credentials and
+   * creating nodes with {@link ZkAcl#cutKind} ACLs; blocks up to 15 s until connected. Once
+   * connected, Tandem's nodes there (the cuts, the switches, the clock probe and their parent
+   * when Tandem made it open) get those ACLs if they have others.
+   *
+   * @param cutRoot {@code tandem.cut.zk.root}
+   */
+  public static CuratorFramework connect(ClusterConnection primary, int sessionTimeoutMs, ZkAcl acl, String cutRoot)
+      throws IOException {
+    CutProtocol protocol = new CutProtocol(cutRoot);
+    java.util.function.Function<String, ZkAcl.Kind> kinds = path -> ZkAcl.cutKind(protocol, path);
+    CuratorFramework c = ZkAcls.apply(CuratorFrameworkFactory.builder(), acl, kinds)
+        .connectString(primary.zkConnectString())
+        .sessionTimeoutMs(sessionTimeoutMs)
+        .connectionTimeoutMs(Math.min(10_000, sessionTimeoutMs))
+        .retryPolicy(new ExponentialBackoffRetry(100, 5))
+        .build();
     c.start();
     try {
       if (!c.blockUntilConnected(15, TimeUnit.SECONDS)) {
@@ -187,12 +201,33 @@ public final class ClusterSwitches {
         throw new IOException("ZooKeeper " + primary.zkConnectString() + " of primary cluster " + primary.name()
             + " unreachable");
       }
+      String parent = siblingOf(protocol.root(), "").replaceAll("/+$", "");
+      if (!parent.isEmpty()) {
+        ZkAcls.secureIfOpen(c, parent, acl, ZkAcl.Kind.OWNED);
+      }
+      for (String root : List.of(protocol.root(), pathFor(cutRoot), siblingOf(protocol.root(), "clock"))) {
+        ZkAcls.secure(c, root, acl, kinds);
+      }
     } catch (InterruptedException e) {
       c.close();
       Thread.currentThread().interrupt();
       throw new IOException("interrupted connecting to ZooKeeper of " + primary, e);
+    } catch (IOException | RuntimeException e) {
+      c.close();
+      throw e;
+    } catch (Exception e) {
+      c.close();
+      throw new IOException("could not check the ACLs of Tandem's nodes in ZooKeeper " + primary.zkConnectString()
+          + " of primary cluster " + primary.name() + ": " + e, e);
     }
     return c;
+  }
+
+  /** The node {@code name} beside the cut root, e.g. /tandem/clock for /tandem/cuts. */
+  public static String siblingOf(String cutRoot, String name) {
+    String root = cutRoot.replaceAll("/+$", "");
+    int slash = root.lastIndexOf('/');
+    return (slash <= 0 ? "" : root.substring(0, slash)) + "/" + name;
   }
 
   /** Held switches; {@link #close} leaves (the last holder restores the original state). */

@@ -36,6 +36,7 @@ import org.apache.zookeeper.WatchedEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.tandem.controller.TandemConf;
 import io.tandem.controller.cluster.ClusterConnection;
 import io.tandem.controller.fault.FaultPoints;
 import io.tandem.core.config.ConfigKey;
@@ -45,6 +46,7 @@ import io.tandem.core.cut.CutAbort;
 import io.tandem.core.cut.CutProtocol;
 import io.tandem.core.cut.CutSpec;
 import io.tandem.core.cut.HdfsAck;
+import io.tandem.core.zk.ZkAcl;
 
 /**
  * The consistent cut: all HBase tables and HDFS directories of a plan show one instant.
@@ -91,9 +93,10 @@ public final class FencedCutTaker implements CutTaker, Closeable {
    * @param clockProbeDir HDFS directory the clock probe may use
    * @param zkSessionTimeoutMs session timeout of the client of the primary's ZooKeeper: how long a
    *                      dead controller's hold on the switches outlives it
+   * @param zkAcl         the controller's credentials and the ACLs of what it writes there
    */
   public record Settings(long leaseMs, long armTimeoutMs, long hdfsTimeoutMs, long maxSkewMs, String zkRoot,
-      String clockProbeDir, int zkSessionTimeoutMs) {
+      String clockProbeDir, int zkSessionTimeoutMs, ZkAcl zkAcl) {
     public Settings {
       if (leaseMs <= 0 || armTimeoutMs <= 0 || hdfsTimeoutMs <= 0 || maxSkewMs < 0) {
         throw new IllegalArgumentException("cut settings must be positive: lease " + leaseMs + " ms, arm timeout "
@@ -105,6 +108,7 @@ public final class FencedCutTaker implements CutTaker, Closeable {
       }
       Objects.requireNonNull(zkRoot, "zkRoot");
       Objects.requireNonNull(clockProbeDir, "clockProbeDir");
+      Objects.requireNonNull(zkAcl, "zkAcl");
       if (zkSessionTimeoutMs <= 0) {
         throw new IllegalArgumentException(TandemKeys.ZK_SESSION_TIMEOUT_MS.name() + " must be positive: "
             + zkSessionTimeoutMs + " ms");
@@ -117,7 +121,7 @@ public final class FencedCutTaker implements CutTaker, Closeable {
           getLong(conf, CutKeys.HDFS_TIMEOUT_MS), getLong(conf, TandemKeys.MAX_SKEW_MS),
           conf.getTrimmed(CutKeys.ZK_ROOT.name(), CutKeys.ZK_ROOT.defaultValue()),
           conf.getTrimmed(CutKeys.CLOCK_PROBE_DIR.name(), CutKeys.CLOCK_PROBE_DIR.defaultValue()),
-          (int) getLong(conf, TandemKeys.ZK_SESSION_TIMEOUT_MS));
+          (int) getLong(conf, TandemKeys.ZK_SESSION_TIMEOUT_MS), TandemConf.zkAcl(conf));
     }
 
     public static Settings defaults() {
@@ -126,15 +130,15 @@ public final class FencedCutTaker implements CutTaker, Closeable {
 
     public Settings withLeaseMs(long ms) {
       return new Settings(ms, Math.min(armTimeoutMs, Math.max(1, ms / 2)), hdfsTimeoutMs, maxSkewMs, zkRoot,
-          clockProbeDir, zkSessionTimeoutMs);
+          clockProbeDir, zkSessionTimeoutMs, zkAcl);
     }
 
     public Settings withMaxSkewMs(long ms) {
-      return new Settings(leaseMs, armTimeoutMs, hdfsTimeoutMs, ms, zkRoot, clockProbeDir, zkSessionTimeoutMs);
+      return new Settings(leaseMs, armTimeoutMs, hdfsTimeoutMs, ms, zkRoot, clockProbeDir, zkSessionTimeoutMs, zkAcl);
     }
 
     public Settings withZkSessionTimeoutMs(int ms) {
-      return new Settings(leaseMs, armTimeoutMs, hdfsTimeoutMs, maxSkewMs, zkRoot, clockProbeDir, ms);
+      return new Settings(leaseMs, armTimeoutMs, hdfsTimeoutMs, maxSkewMs, zkRoot, clockProbeDir, ms, zkAcl);
     }
 
     private static long getLong(Configuration conf, ConfigKey key) {
@@ -226,7 +230,7 @@ public final class FencedCutTaker implements CutTaker, Closeable {
 
   private synchronized CuratorFramework zk() throws IOException {
     if (zk == null) {
-      zk = ClusterSwitches.connect(primary, settings.zkSessionTimeoutMs());
+      zk = ClusterSwitches.connect(primary, settings.zkSessionTimeoutMs(), settings.zkAcl(), settings.zkRoot());
     }
     return zk;
   }
@@ -255,9 +259,7 @@ public final class FencedCutTaker implements CutTaker, Closeable {
   }
 
   private String clockParent() {
-    String root = protocol.root();
-    int slash = root.lastIndexOf('/');
-    return (slash <= 0 ? "" : root.substring(0, slash)) + "/clock";
+    return ClusterSwitches.siblingOf(protocol.root(), "clock");
   }
 
   @Override

@@ -488,7 +488,8 @@ public final class LeftoverCollector {
   }
 
   private CuratorFramework connectPrimaryZk() throws IOException {
-    return ClusterSwitches.connect(primary, conf.getInt(TandemKeys.ZK_SESSION_TIMEOUT_MS));
+    return ClusterSwitches.connect(primary, conf.getInt(TandemKeys.ZK_SESSION_TIMEOUT_MS), conf.zkAcl(),
+        conf.get(TandemKeys.CUT_ZK_ROOT));
   }
 
   /** The service a cut id names (cut ids are {@code <service>-<stamp>}); "" for none. */

@@ -18,7 +18,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hbase.TableName;
@@ -57,7 +56,7 @@ class ClusterSwitchesTest {
 
   @AfterEach
   void allOnAgain() throws Exception {
-    try (CuratorFramework zk = ClusterSwitches.connect(primary, SESSION_MS)) {
+    try (CuratorFramework zk = ClusterSwitches.connect(primary, SESSION_MS, ControllerFixture.zkAcl(), io.tandem.core.cut.CutProtocol.DEFAULT_ROOT)) {
       zk.delete().quietly().deletingChildrenIfNeeded().forPath(PATH);
     }
     set(ClusterSwitches.State.ALL_ON);
@@ -84,7 +83,7 @@ class ClusterSwitchesTest {
     dieHolding("cst-dead-1");
 
     assertEquals(new ClusterSwitches.State(false, false, false), now(), "the dead holder left them off");
-    try (CuratorFramework zk = ClusterSwitches.connect(primary, SESSION_MS)) {
+    try (CuratorFramework zk = ClusterSwitches.connect(primary, SESSION_MS, ControllerFixture.zkAcl(), io.tandem.core.cut.CutProtocol.DEFAULT_ROOT)) {
       ClusterSwitches switches = new ClusterSwitches(primary, zk, PATH);
       ClusterSwitches.Record rec = switches.record().orElseThrow(() -> new AssertionError("no record left"));
       assertEquals(original, rec.original());
@@ -112,8 +111,8 @@ class ClusterSwitchesTest {
     set(original);
     String zkAddress = primary.zkConnectString().split(",")[0];
     try (FreezingProxy proxy = new FreezingProxy(zkAddress);
-        CuratorFramework observer = ClusterSwitches.connect(primary, SESSION_MS)) {
-      CuratorFramework doomed = CuratorFrameworkFactory.newClient("127.0.0.1:" + proxy.port(), SESSION_MS, 3000,
+        CuratorFramework observer = ClusterSwitches.connect(primary, SESSION_MS, ControllerFixture.zkAcl(), io.tandem.core.cut.CutProtocol.DEFAULT_ROOT)) {
+      CuratorFramework doomed = ControllerFixture.primaryZkClient("127.0.0.1:" + proxy.port(), SESSION_MS, 3000,
           new RetryOneTime(100));
       doomed.start();
       assertTrue(doomed.blockUntilConnected(15, TimeUnit.SECONDS));
@@ -148,13 +147,13 @@ class ClusterSwitchesTest {
     assertEquals(new ClusterSwitches.State(false, false, false), now());
 
     CutPlan plan = CutTestSupport.plan("cst-take-1", List.of(table.getNameAsString()), List.of());
-    FencedCutTaker.Settings s = FencedCutTaker.Settings.defaults().withZkSessionTimeoutMs(SESSION_MS);
+    FencedCutTaker.Settings s = ControllerFixture.cutSettings().withZkSessionTimeoutMs(SESSION_MS);
     try (FencedCutTaker taker = new FencedCutTaker(primary, null, s)) {
       assertTrue(taker.take(plan).consistent());
     }
     // Had the cut not recovered first, it would have recorded split and merge as off and left them so.
     assertEquals(original, now(), "split and merge back on, the admin's balancer still off");
-    try (CuratorFramework zk = ClusterSwitches.connect(primary, SESSION_MS)) {
+    try (CuratorFramework zk = ClusterSwitches.connect(primary, SESSION_MS, ControllerFixture.zkAcl(), io.tandem.core.cut.CutProtocol.DEFAULT_ROOT)) {
       assertFalse(new ClusterSwitches(primary, zk, PATH).record().isPresent(), "record deleted");
     }
     deleteSnapshots(plan);
@@ -165,8 +164,8 @@ class ClusterSwitchesTest {
     ClusterSwitches.State original = new ClusterSwitches.State(true, true, false);
     set(original);
     ClusterSwitches.State off = new ClusterSwitches.State(false, false, false);
-    try (CuratorFramework a = ClusterSwitches.connect(primary, SESSION_MS);
-        CuratorFramework b = ClusterSwitches.connect(primary, SESSION_MS)) {
+    try (CuratorFramework a = ClusterSwitches.connect(primary, SESSION_MS, ControllerFixture.zkAcl(), io.tandem.core.cut.CutProtocol.DEFAULT_ROOT);
+        CuratorFramework b = ClusterSwitches.connect(primary, SESSION_MS, ControllerFixture.zkAcl(), io.tandem.core.cut.CutProtocol.DEFAULT_ROOT)) {
       ClusterSwitches first = new ClusterSwitches(primary, a, PATH);
       ClusterSwitches second = new ClusterSwitches(primary, b, PATH);
       ClusterSwitches.Hold holdA = first.hold("cst-a");
@@ -183,7 +182,7 @@ class ClusterSwitchesTest {
       // A whole cut by a third controller runs inside B's hold and leaves them off for B.
       CutPlan plan = CutTestSupport.plan("cst-take-2", List.of(table.getNameAsString()), List.of());
       try (FencedCutTaker taker = new FencedCutTaker(primary, null,
-          FencedCutTaker.Settings.defaults().withZkSessionTimeoutMs(SESSION_MS))) {
+          ControllerFixture.cutSettings().withZkSessionTimeoutMs(SESSION_MS))) {
         assertTrue(taker.take(plan).consistent());
       }
       assertEquals(off, now(), "the cut was not the last holder");
@@ -270,7 +269,7 @@ class ClusterSwitchesTest {
 
   /** A holder whose process dies: its client's session ends without it leaving. */
   private static void dieHolding(String holder) throws Exception {
-    CuratorFramework doomed = ClusterSwitches.connect(primary, SESSION_MS);
+    CuratorFramework doomed = ClusterSwitches.connect(primary, SESSION_MS, ControllerFixture.zkAcl(), io.tandem.core.cut.CutProtocol.DEFAULT_ROOT);
     new ClusterSwitches(primary, doomed, PATH).hold(holder);
     doomed.close();
   }

@@ -28,6 +28,7 @@ import org.apache.hadoop.hbase.util.Bytes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import io.tandem.controller.ControllerFixture;
 import io.tandem.controller.cluster.ClusterConnection;
 import io.tandem.hbase.TandemRegionObserver;
 import io.tandem.testkit.EmbeddedClusters;
@@ -106,7 +107,7 @@ class CoprocessorJarDeploymentTest {
       }
       // The site-configured instance stays inert on this table, so only the jar's participants can ack.
       CutPlan plan = CutTestSupport.plan("jar-cut", List.of(t.getNameAsString()), List.of());
-      try (FencedCutTaker taker = new FencedCutTaker(primary, null, FencedCutTaker.Settings.defaults())) {
+      try (FencedCutTaker taker = new FencedCutTaker(primary, null, ControllerFixture.cutSettings())) {
         CutResult r = taker.take(plan);
         assertTrue(r.consistent(), r.toString());
         System.out.println("cut of a table whose fence was loaded from " + onHdfs + ": " + r);

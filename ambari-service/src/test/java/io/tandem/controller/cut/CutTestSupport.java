@@ -10,7 +10,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hbase.HBaseTestingUtility;
@@ -65,7 +64,8 @@ final class CutTestSupport {
   }
 
   static CuratorFramework zk(ClusterConnection c) throws InterruptedException {
-    CuratorFramework zk = CuratorFrameworkFactory.newClient(c.zkConnectString(), new RetryOneTime(100));
+    CuratorFramework zk = io.tandem.controller.ControllerFixture.primaryZkClient(c.zkConnectString(), 60_000, 15_000,
+        new RetryOneTime(100));
     zk.start();
     zk.blockUntilConnected(15, TimeUnit.SECONDS);
     return zk;

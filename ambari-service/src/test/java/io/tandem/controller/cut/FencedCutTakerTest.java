@@ -34,6 +34,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import io.tandem.controller.ControllerFixture;
 import io.tandem.controller.cluster.ClusterConnection;
 import io.tandem.core.cut.ArmAck;
 import io.tandem.core.cut.CutAbort;
@@ -82,7 +83,7 @@ class FencedCutTakerTest {
     }
     primary.fs().create(new Path(DIR_A, "f1")).close();
     CutPlan plan = CutTestSupport.plan("fct-ok", List.of(table.getNameAsString()), List.of(DIR_A, DIR_B));
-    try (FencedCutTaker taker = taker(FencedCutTaker.Settings.defaults(), FencedCutTaker.Hooks.NONE)) {
+    try (FencedCutTaker taker = taker(ControllerFixture.cutSettings(), FencedCutTaker.Hooks.NONE)) {
       CutResult r = taker.take(plan);
       assertTrue(r.consistent());
       assertEquals("fenced", r.method());
@@ -154,7 +155,7 @@ class FencedCutTakerTest {
   /** A controller too slow to finish within the lease: the cut fails and leaves no snapshot. */
   @Test
   void cutThatOutlivesItsLeaseFailsAndLeavesNoSnapshot() throws Exception {
-    FencedCutTaker.Settings s = FencedCutTaker.Settings.defaults().withLeaseMs(3000);
+    FencedCutTaker.Settings s = ControllerFixture.cutSettings().withLeaseMs(3000);
     CutPlan plan = CutTestSupport.plan("fct-slow", List.of(table.getNameAsString()), List.of(DIR_A));
     FencedCutTaker.Hooks stall = new FencedCutTaker.Hooks() {
       @Override
@@ -174,6 +175,21 @@ class FencedCutTakerTest {
     assertNoTrace(plan);
   }
 
+  /**
+   * A spec asking for a lease above the RegionServers' tandem.fence.lease.max.ms (default 120 s)
+   * is refused before anything is held: whoever wrote it cannot freeze tables for long.
+   */
+  @Test
+  void aLeaseAboveTheParticipantsMaximumIsRefused() throws Exception {
+    FencedCutTaker.Settings s = ControllerFixture.cutSettings().withLeaseMs(121_000);
+    CutPlan plan = CutTestSupport.plan("fct-longlease", List.of(table.getNameAsString()), List.of(DIR_A));
+    try (FencedCutTaker taker = taker(s, FencedCutTaker.Hooks.NONE)) {
+      IOException e = assertThrows(IOException.class, () -> taker.take(plan));
+      assertTrue(e.getMessage().contains("tandem.fence.lease.max.ms"), e.getMessage());
+    }
+    assertNoTrace(plan);
+  }
+
   @Test
   void regionMovedDuringTheCutFailsItCleanly() throws Exception {
     CutPlan plan = CutTestSupport.plan("fct-move", List.of(table.getNameAsString()), List.of(DIR_A));
@@ -186,14 +202,14 @@ class FencedCutTakerTest {
         }
       }
     };
-    try (FencedCutTaker taker = taker(FencedCutTaker.Settings.defaults(), move)) {
+    try (FencedCutTaker taker = taker(ControllerFixture.cutSettings(), move)) {
       IOException e = assertThrows(IOException.class, () -> taker.take(plan));
       assertTrue(e.getMessage().contains("moved") || e.getMessage().contains("aborted"), e.getMessage());
     }
     assertNoTrace(plan);
     // And the next cut, with the region settled on its new server, is consistent again.
     CutPlan again = CutTestSupport.plan("fct-move2", List.of(table.getNameAsString()), List.of(DIR_A));
-    try (FencedCutTaker taker = taker(FencedCutTaker.Settings.defaults(), FencedCutTaker.Hooks.NONE)) {
+    try (FencedCutTaker taker = taker(ControllerFixture.cutSettings(), FencedCutTaker.Hooks.NONE)) {
       assertTrue(taker.take(again).consistent());
     }
   }
@@ -224,7 +240,7 @@ class FencedCutTakerTest {
       }
     };
     boolean consistent;
-    try (FencedCutTaker taker = taker(FencedCutTaker.Settings.defaults().withLeaseMs(60_000), crash)) {
+    try (FencedCutTaker taker = taker(ControllerFixture.cutSettings().withLeaseMs(60_000), crash)) {
       try {
         consistent = taker.take(plan).consistent();
       } catch (IOException e) {
@@ -245,14 +261,14 @@ class FencedCutTakerTest {
       assertTrue(table.exists(new org.apache.hadoop.hbase.client.Get(Bytes.toBytes("a"))), "data survived");
     }
     CutPlan again = CutTestSupport.plan("fct-crash2", List.of(t.getNameAsString()), List.of(DIR_A));
-    try (FencedCutTaker taker = taker(FencedCutTaker.Settings.defaults(), FencedCutTaker.Hooks.NONE)) {
+    try (FencedCutTaker taker = taker(ControllerFixture.cutSettings(), FencedCutTaker.Hooks.NONE)) {
       assertTrue(taker.take(again).consistent());
     }
   }
 
   @Test
   void refusesWhenAClockIsSkewed() throws Exception {
-    FencedCutTaker.Settings s = FencedCutTaker.Settings.defaults();
+    FencedCutTaker.Settings s = ControllerFixture.cutSettings();
     try (FencedCutTaker honest = taker(s, FencedCutTaker.Hooks.NONE)) {
       for (ClockSkewProbe.Measurement m : honest.measureClocks()) {
         assertTrue(Math.abs(m.skewMs()) <= m.uncertaintyMs() + 50, "one machine, one clock: " + m);

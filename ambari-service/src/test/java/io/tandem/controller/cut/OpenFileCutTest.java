@@ -35,6 +35,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import io.tandem.controller.ControllerFixture;
 import io.tandem.controller.cluster.ClusterConnection;
 import io.tandem.testkit.EmbeddedClusters;
 import io.tandem.testkit.TwoClusters;
@@ -174,7 +175,7 @@ class OpenFileCutTest {
   @Test
   void noCutHoldsARecordWrittenAfterItsInstant() throws Exception {
     List<Seen> seen = new ArrayList<>();
-    try (FencedCutTaker taker = new FencedCutTaker(primary, secondary, FencedCutTaker.Settings.defaults());
+    try (FencedCutTaker taker = new FencedCutTaker(primary, secondary, ControllerFixture.cutSettings());
         CausalWriter w = new CausalWriter(DIR + "/log", "a")) {
       w.awaitMore(30);
       for (int i = 0; i < CUTS; i++) {
@@ -210,7 +211,7 @@ class OpenFileCutTest {
     capture.setAccessible(true);
     Seen s;
     capture.invoke(snapshots, false);
-    try (FencedCutTaker taker = new FencedCutTaker(primary, secondary, FencedCutTaker.Settings.defaults());
+    try (FencedCutTaker taker = new FencedCutTaker(primary, secondary, ControllerFixture.cutSettings());
         CausalWriter w = new CausalWriter(DIR + "/log-nocapture", "b")) {
       w.awaitMore(30);
       CutPlan plan = CutTestSupport.plan("ofc-nocap", List.of(table.getNameAsString()), List.of(DIR));

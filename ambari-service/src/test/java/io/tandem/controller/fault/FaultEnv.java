@@ -9,7 +9,6 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.permission.FsPermission;
@@ -60,7 +59,7 @@ final class FaultEnv implements AutoCloseable {
     this.cli = new CliProcess(conf, Path.of("target", "fault", name).toAbsolutePath());
     this.locks = new ServiceLocks(ctx.zk(), ROOT, "fault-test");
     for (String c : CLUSTERS) {
-      CuratorFramework zk = CuratorFrameworkFactory.newClient(EmbeddedClusters.zkQuorum(util(c)), 10_000, 5_000,
+      CuratorFramework zk = ControllerFixture.primaryZkClient(EmbeddedClusters.zkQuorum(util(c)), 10_000, 5_000,
           new ExponentialBackoffRetry(100, 5));
       zk.start();
       if (!zk.blockUntilConnected(30, TimeUnit.SECONDS)) {

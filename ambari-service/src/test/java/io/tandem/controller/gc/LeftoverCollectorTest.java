@@ -123,14 +123,14 @@ class LeftoverCollectorTest {
     sfs.mkdirs(new Path(staging));
     String cutZnode = new CutProtocol(conf.get(TandemKeys.CUT_ZK_ROOT)).cutPath(stale);
     String switchesPath = ClusterSwitches.pathFor(conf.get(TandemKeys.CUT_ZK_ROOT));
-    try (CuratorFramework zk = ClusterSwitches.connect(primary, SESSION_MS)) {
+    try (CuratorFramework zk = ClusterSwitches.connect(primary, SESSION_MS, ControllerFixture.zkAcl(), io.tandem.core.cut.CutProtocol.DEFAULT_ROOT)) {
       zk.create().creatingParentsIfNeeded().forPath(cutZnode + "/armed");
     }
     String unknownReplica = conf.get(TandemKeys.REPLICA_DIR) + "/gcghost";
     ControllerFixture.file(sfs, unknownReplica + "/x", 100, 2);
     setSwitches(primary, ClusterSwitches.State.ALL_ON);
     // A controller that died in a cut: switches off, the record left, its holder gone with its session.
-    CuratorFramework doomed = ClusterSwitches.connect(primary, SESSION_MS);
+    CuratorFramework doomed = ClusterSwitches.connect(primary, SESSION_MS, ControllerFixture.zkAcl(), io.tandem.core.cut.CutProtocol.DEFAULT_ROOT);
     new ClusterSwitches(primary, doomed, switchesPath).hold("gc-dead-cut");
     doomed.close();
     assertEquals(new ClusterSwitches.State(false, false, false), switches(primary));
@@ -287,7 +287,7 @@ class LeftoverCollectorTest {
   }
 
   private static boolean znodeExists(ClusterConnection primary, String path) throws Exception {
-    try (CuratorFramework zk = ClusterSwitches.connect(primary, SESSION_MS)) {
+    try (CuratorFramework zk = ClusterSwitches.connect(primary, SESSION_MS, ControllerFixture.zkAcl(), io.tandem.core.cut.CutProtocol.DEFAULT_ROOT)) {
       return zk.checkExists().forPath(path) != null;
     }
   }

@@ -13,7 +13,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hbase.HBaseTestingUtility;
@@ -30,6 +29,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import io.tandem.controller.ControllerFixture;
 import io.tandem.controller.cluster.ClusterConnection;
 import io.tandem.core.identity.IdentityLayout;
 import io.tandem.testkit.EmbeddedClusters;
@@ -55,7 +55,7 @@ class GuardRosterTest {
   @BeforeAll
   static void setUp(EmbeddedClusters c) throws Exception {
     clusters = c;
-    zk = CuratorFrameworkFactory.newClient(c.controllerZkQuorum(), 10_000, 5_000, new ExponentialBackoffRetry(100, 6));
+    zk = ControllerFixture.controllerZkClient(c.controllerZkQuorum(), 10_000, 5_000, new ExponentialBackoffRetry(100, 6));
     zk.start();
     assertTrue(zk.blockUntilConnected(30, TimeUnit.SECONDS));
     primary = new ClusterConnection(EmbeddedClusters.PRIMARY, new Configuration(c.primary().getConfiguration()));

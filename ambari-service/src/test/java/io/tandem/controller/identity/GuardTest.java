@@ -26,7 +26,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -66,6 +65,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.tandem.controller.ControllerFixture;
 import io.tandem.core.identity.GuardAck;
 import io.tandem.core.identity.IdentityLayout;
 import io.tandem.core.identity.IdentityRecord;
@@ -141,7 +141,7 @@ class GuardTest {
   @BeforeAll
   static void setUp(EmbeddedClusters c) throws Exception {
     clusters = c;
-    zk = CuratorFrameworkFactory.newClient(c.controllerZkQuorum(), 10_000, 5_000, new ExponentialBackoffRetry(100, 6));
+    zk = ControllerFixture.controllerZkClient(c.controllerZkQuorum(), 10_000, 5_000, new ExponentialBackoffRetry(100, 6));
     zk.start();
     assertTrue(zk.blockUntilConnected(30, TimeUnit.SECONDS), "controller ZooKeeper reachable");
     clearIdentity();

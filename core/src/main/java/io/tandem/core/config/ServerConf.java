@@ -118,6 +118,23 @@ public final class ServerConf {
     return c.asSubclass(type);
   }
 
+  /**
+   * Tandem's ZooKeeper ACL settings ({@link io.tandem.core.zk.ZkAcl}). A bad value is refused
+   * (one ERROR line): the participant then presents no credentials and creates open nodes, so a
+   * controller that protects its znodes names it as not acknowledging, and nothing is widened.
+   */
+  public io.tandem.core.zk.ZkAcl zkAcl() {
+    try {
+      return io.tandem.core.zk.ZkAcl.from(k -> conf.get(k));
+    } catch (IllegalArgumentException e) {
+      String key = e.getMessage().split("[ :]", 2)[0];
+      refuse(key, conf.get(key), "is refused (" + e.getMessage() + ")", "no ZooKeeper credentials",
+          "write the same ids as tandem-site's " + io.tandem.core.zk.ZkAcl.CONTROLLER_IDS_KEY + " and "
+              + io.tandem.core.zk.ZkAcl.PARTICIPANT_IDS_KEY);
+      return io.tandem.core.zk.ZkAcl.OPEN;
+    }
+  }
+
   /** What was refused already in this JVM: a host that reads its configuration twice says it once. */
   private static final java.util.Set<String> REFUSED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 

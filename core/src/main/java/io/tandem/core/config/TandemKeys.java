@@ -109,6 +109,13 @@ public final class TandemKeys {
   public static final ConfigKey USERS_MAX_PATHS = new ConfigKey("tandem.users.max.paths", "1000000",
       "Most HDFS paths per service whose attributes a user sync or cut reads; beyond it the read fails with an error naming this key.");
 
+  public static final ConfigKey ZK_ACL_CONTROLLER = new ConfigKey(io.tandem.core.zk.ZkAcl.CONTROLLER_IDS_KEY, "",
+      "ZooKeeper ids of the controller (e.g. sasl:tandem, or digest:tandem:<base64 sha1>): only they may change the identity record, the protected sets, cut specs and the controller's state. Empty leaves Tandem's znodes open. Set the same value in hbase-site and hdfs-site.");
+  public static final ConfigKey ZK_ACL_PARTICIPANTS = new ConfigKey(io.tandem.core.zk.ZkAcl.PARTICIPANT_IDS_KEY, "",
+      "ZooKeeper ids of the RegionServers and NameNodes (e.g. sasl:hbase,sasl:hdfs): they may read cut specs and write their acks and guard nodes, nothing else. Same value in hbase-site and hdfs-site.");
+  public static final ConfigKey ZK_AUTH = new ConfigKey(io.tandem.core.zk.ZkAcl.AUTH_KEY, "",
+      "Credentials the controller adds to its ZooKeeper sessions, e.g. digest:tandem:secret, or @/etc/tandem/conf/zk-auth.txt to read them from a file only the controller's user can read. Empty with Kerberos: the JAAS Client section logs in. In hbase-site/hdfs-site: the participants' own credentials.");
+
   public static final List<ConfigKey> ALL = List.of(CONTROLLER_ZK_QUORUM, CONTROLLER_ZK_ROOT, ZK_SESSION_TIMEOUT_MS, HTTP_PORT,
       HTTP_BIND_HOST, HTTP_AUTHENTICATION, HTTP_ANONYMOUS_ALLOWED, HTTP_SPNEGO_PRINCIPAL, HTTP_SPNEGO_KEYTAB,
       HTTP_ALLOWED_HOSTS, ADMIN_ACL, READ_ACL, PRIMARY_NAME, PRIMARY_CONF_DIR, SECONDARY_NAME, SECONDARY_CONF_DIR, REPLICA_DIR,
@@ -117,7 +124,8 @@ public final class TandemKeys {
       CUT_ZK_ROOT, CLOCK_PROBE_DIR, MAX_SKEW_MS, WATCH_INTERVAL_MS,
       WATCH_FAILURE_THRESHOLD, FAILOVER_AUTOMATIC, FAILOVER_AUTOMATIC_DELAY_S, GUARD_WAIT_MS, FAILOVER_REQUIRE_GUARDS, METRICS_COLLECTOR_URL, METRICS_INTERVAL_MS, POLICIES,
       POLICIES_DELETE_MISSING, KERBEROS_PRINCIPAL, KERBEROS_KEYTAB, KERBEROS_RELOGIN_INTERVAL_MS,
-      RPO_WARNING_FRACTION, USERS_CAPTURE, USERS_SYNC_ON_CUT, USERS_RECONCILE_INTERVAL_S, USERS_MAX_PATHS);
+      RPO_WARNING_FRACTION, USERS_CAPTURE, USERS_SYNC_ON_CUT, USERS_RECONCILE_INTERVAL_S, USERS_MAX_PATHS,
+      ZK_ACL_CONTROLLER, ZK_ACL_PARTICIPANTS, ZK_AUTH);
 
   /**
    * Writes {@code docs/tandem-default.xml} and the keys table of {@code docs/configuration.md}

@@ -22,8 +22,13 @@ public record IdentityLayout(String root) {
     return root + "/identity";
   }
 
+  /** Where the guards' clusters' directories are; the controller makes it. */
+  public String membersRoot() {
+    return root + "/members";
+  }
+
   public String members(String cluster) {
-    return root + "/members/" + cluster;
+    return membersRoot() + "/" + cluster;
   }
 
   public String member(String cluster, String member) {

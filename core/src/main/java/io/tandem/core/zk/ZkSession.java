@@ -11,7 +11,6 @@ import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
-import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.ZooKeeper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,12 +31,18 @@ public final class ZkSession implements Closeable {
   private final String connect;
   private final int sessionTimeoutMs;
   private final Runnable onNewSession;
+  private final ZkAcl acl;
   private volatile ZooKeeper zk;
   private volatile CountDownLatch connected = new CountDownLatch(1);
   private volatile boolean closed;
 
-  /** @param owner names the user of the session in log lines, e.g. "Tandem fence" */
-  public ZkSession(String owner, String connect, int sessionTimeoutMs, Runnable onNewSession) throws IOException {
+  /**
+   * @param owner names the user of the session in log lines, e.g. "Tandem fence"
+   * @param acl the credentials this session presents, and the ACL of the acks it writes with
+   *        {@link #put} (participants' nodes of the cut protocol: {@link ZkAcl.Kind#SHARED})
+   */
+  public ZkSession(String owner, String connect, int sessionTimeoutMs, ZkAcl acl, Runnable onNewSession)
+      throws IOException {
     if (connect == null || connect.isBlank()) {
       throw new IllegalArgumentException("ZooKeeper connect string is empty");
     }
@@ -45,6 +50,7 @@ public final class ZkSession implements Closeable {
     this.connect = connect;
     this.sessionTimeoutMs = sessionTimeoutMs;
     this.onNewSession = onNewSession;
+    this.acl = acl;
     open();
   }
 
@@ -71,7 +77,9 @@ public final class ZkSession implements Closeable {
       }
     };
     ZooKeeper old = zk;
-    zk = new ZooKeeper(connect, sessionTimeoutMs, sessionWatcher);
+    ZooKeeper fresh = new ZooKeeper(connect, sessionTimeoutMs, sessionWatcher);
+    acl.authenticate(fresh);
+    zk = fresh;
     if (old != null) {
       closeQuietly(old);
     }
@@ -131,13 +139,13 @@ public final class ZkSession implements Closeable {
       try {
         if (parentToEnsure != null) {
           try {
-            zk.create(parentToEnsure, new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
+            zk.create(parentToEnsure, new byte[0], acl.acl(ZkAcl.Kind.SHARED), CreateMode.PERSISTENT);
           } catch (KeeperException.NodeExistsException ignored) {
             // another participant made it
           }
         }
         try {
-          zk.create(path, data, ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
+          zk.create(path, data, acl.acl(ZkAcl.Kind.SHARED), CreateMode.PERSISTENT);
         } catch (KeeperException.NodeExistsException e) {
           zk.setData(path, data, -1);
         }
