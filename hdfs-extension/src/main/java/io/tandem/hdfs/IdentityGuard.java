@@ -526,8 +526,12 @@ public final class IdentityGuard implements Closeable {
   private void createParents(ZooKeeper zk, String path) throws KeeperException, InterruptedException {
     int i = 0;
     while ((i = path.indexOf('/', i + 1)) > 0) {
+      String parent = path.substring(0, i);
+      if (zk.exists(parent, false) != null) {
+        // ZooKeeper checks the right to create before whether the node exists: ask first.
+        continue;
+      }
       try {
-        String parent = path.substring(0, i);
         zk.create(parent, new byte[0], acl.acl(io.tandem.core.zk.ZkAcl.identityKind(layout, parent)),
             CreateMode.PERSISTENT);
       } catch (KeeperException.NodeExistsException e) {
