@@ -16,6 +16,7 @@ Written to run on Python 3 (Ambari 3.0) and on Python 2.7 (Ambari 2.7).
 import json
 import os
 import socket
+import ssl
 import subprocess
 import tempfile
 
@@ -39,6 +40,8 @@ USER_KEY = "{{tandem-env/tandem_user}}"
 AUTH_KEY = "{{tandem-site/tandem.controller.http.authentication}}"
 PRINCIPAL_KEY = "{{tandem-site/tandem.kerberos.principal}}"
 KEYTAB_KEY = "{{tandem-site/tandem.kerberos.keytab}}"
+POLICY_KEY = "{{tandem-site/tandem.controller.http.policy}}"
+CA_FILE_KEY = "{{tandem-site/tandem.controller.ssl.ca.file}}"
 DEFAULT_PORT = 21880
 STATUS_PATH = "/api/v1/status"
 TIMEOUT_PARAMETER = "connection.timeout"
@@ -58,7 +61,7 @@ class StatusProblem(Exception):
 
 def tokens(*extra):
   """The {{type/property}} keys every Tandem alert needs, plus its own."""
-  return (PORT_KEY, BIND_HOST_KEY, USER_KEY, AUTH_KEY, PRINCIPAL_KEY, KEYTAB_KEY) + tuple(extra)
+  return (PORT_KEY, BIND_HOST_KEY, USER_KEY, AUTH_KEY, PRINCIPAL_KEY, KEYTAB_KEY, POLICY_KEY, CA_FILE_KEY) + tuple(extra)
 
 
 def number(mapping, key, default, what="value"):
@@ -81,10 +84,16 @@ def status_url(configurations, host_name):
     raise StatusProblem("tandem.controller.http.port is {0!r}, not a port number".format(port))
   bind_host = str(configurations.get(BIND_HOST_KEY) or "").strip()
   host = host_name if bind_host in ("", "0.0.0.0", "::") else bind_host
-  url = "http://{0}:{1}{2}".format(host or "localhost", port, STATUS_PATH)
+  https = str(configurations.get(POLICY_KEY) or "").strip().upper() == "HTTPS_ONLY"
+  url = "{0}://{1}:{2}{3}".format("https" if https else "http", host or "localhost", port, STATUS_PATH)
   if not kerberos(configurations):
     url += "?user.name=" + str(configurations.get(USER_KEY) or "tandem").strip()
   return url
+
+
+def ca_file(configurations):
+  """The PEM CA the alerts trust for an HTTPS_ONLY controller (tandem.controller.ssl.ca.file), or None."""
+  return str((configurations or {}).get(CA_FILE_KEY) or "").strip() or None
 
 
 def kerberos(configurations):
@@ -101,8 +110,11 @@ def negotiate_get(url, timeout, configurations, host_name):
   env = dict(os.environ, KRB5CCNAME="FILE:" + os.path.join(tempfile.gettempdir(), "tandem-alert-krb5cc-{0}".format(os.getuid())))
   try:
     subprocess.check_output(["kinit", "-kt", keytab, principal], env=env, stderr=subprocess.STDOUT)
-    out = subprocess.check_output(["curl", "-s", "--negotiate", "-u", ":", "-H", "Accept: application/json",
-                                   "--max-time", str(int(timeout) + 1), "-w", "\n%{http_code}", url], env=env)
+    command = ["curl", "-s", "--negotiate", "-u", ":", "-H", "Accept: application/json",
+               "--max-time", str(int(timeout) + 1), "-w", "\n%{http_code}", url]
+    if url.startswith("https:") and ca_file(configurations):
+      command[-3:-3] = ["--cacert", ca_file(configurations)]
+    out = subprocess.check_output(command, env=env)
   except (OSError, subprocess.CalledProcessError) as error:
     raise StatusProblem("cannot call the Tandem controller at {0} with Kerberos ({1})".format(url, error))
   body, _, code = out.decode("utf-8", "replace").rpartition("\n")
@@ -121,7 +133,12 @@ def fetch_status(url, timeout, configurations=None, host_name=None):
   if kerberos(configurations):
     return _parse(url, negotiate_get(url, timeout, configurations, host_name))
   try:
-    response = urlopen(Request(url, headers={"Accept": "application/json"}), timeout=timeout)
+    request = Request(url, headers={"Accept": "application/json"})
+    if url.startswith("https:"):
+      context = ssl.create_default_context(cafile=ca_file(configurations))
+      response = urlopen(request, timeout=timeout, context=context)
+    else:
+      response = urlopen(request, timeout=timeout)
     try:
       raw = response.read()
     finally:

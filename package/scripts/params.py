@@ -68,8 +68,12 @@ tandem_keytab = tandem_site.get("tandem.kerberos.keytab") or ""
 # tandem.admin.acl: user.name=tandem_user in simple mode, SPNEGO with its principal in kerberos mode.
 api_authentication = (tandem_site.get("tandem.controller.http.authentication") or "simple").strip().lower()
 import tandem_api  # noqa: E402  (plain module next to this one)
+# HTTPS_ONLY: the scripts check the controller's certificate against tandem.controller.ssl.ca.file (PEM).
+http_policy = (tandem_site.get("tandem.controller.http.policy") or "HTTP_ONLY").strip().upper()
+api_scheme = tandem_api.scheme(http_policy)
 tandem_api.configure(tandem_user, kerberos=api_authentication == "kerberos", principal=tandem_principal_name,
-                     keytab=tandem_keytab, kinit=kinit_path_local)
+                     keytab=tandem_keytab, kinit=kinit_path_local,
+                     cafile=(tandem_site.get("tandem.controller.ssl.ca.file") or "").strip() or None)
 
 # Where things go on the host (tandem-env; a test can point both into a sandbox)
 tandem_home = (tandem_env.get("tandem_home") or "/usr/lib/tandem").rstrip("/") or "/"
@@ -102,12 +106,12 @@ download_timeout_s = 600
 
 # The controllers' REST API
 controller_hosts = default("/clusterHostInfo/tandem_controller_hosts", [])
-tandem_controller_urls = ",".join("http://{0}:{1}".format(h, http_port) for h in controller_hosts)
+tandem_controller_urls = ",".join("{0}://{1}:{2}".format(api_scheme, h, http_port) for h in controller_hosts)
 local_api_host = hostname if bind_host in ("", "0.0.0.0", "::") else bind_host
-local_controller_url = "http://{0}:{1}".format(local_api_host, http_port)
+local_controller_url = "{0}://{1}:{2}".format(api_scheme, local_api_host, http_port)
 # Every controller, this host's first; the scripts talk to whichever is active.
 controller_urls = ([local_controller_url] if hostname in controller_hosts else []) + \
-  ["http://{0}:{1}".format(h, http_port) for h in controller_hosts if h != hostname]
+  ["{0}://{1}:{2}".format(api_scheme, h, http_port) for h in controller_hosts if h != hostname]
 api_timeout_s = 30.0
 # SWITCH_IDENTITY follows the switch this long (below its command timeout in metainfo.xml), polling this often.
 switch_timeout_s = 3500.0

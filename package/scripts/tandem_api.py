@@ -16,6 +16,7 @@ Written to run on Python 3 (Ambari 3.0) and on Python 2.7 (Ambari 2.7).
 import json
 import os
 import socket
+import ssl
 import subprocess
 import tempfile
 
@@ -35,12 +36,30 @@ TERMINAL_CUT_STATES = ("COMPLETE", "FAILED", "ABORTED")
 CSRF_HEADER = "X-XSRF-HEADER"
 
 # Who the scripts are to the API; set by configure() from params.
-_AUTH = {"user": "tandem", "principal": None, "keytab": None, "kinit": "kinit"}
+_AUTH = {"user": "tandem", "principal": None, "keytab": None, "kinit": "kinit", "cafile": None}
 
 
-def configure(user, kerberos=False, principal=None, keytab=None, kinit="kinit"):
-  """Simple mode: calls carry user.name=user. Kerberos: SPNEGO as principal (from keytab)."""
-  _AUTH.update({"user": user, "principal": principal if kerberos else None, "keytab": keytab, "kinit": kinit or "kinit"})
+def configure(user, kerberos=False, principal=None, keytab=None, kinit="kinit", cafile=None):
+  """Simple mode: calls carry user.name=user. Kerberos: SPNEGO as principal (from keytab).
+  HTTPS calls trust the CA in cafile (PEM, tandem.controller.ssl.ca.file), else the host's CA bundle."""
+  _AUTH.update({"user": user, "principal": principal if kerberos else None, "keytab": keytab, "kinit": kinit or "kinit",
+                "cafile": cafile or None})
+
+
+def scheme(policy):
+  """http or https, by tandem.controller.http.policy (HTTP_ONLY or HTTPS_ONLY)."""
+  return "https" if str(policy or "").strip().upper() == "HTTPS_ONLY" else "http"
+
+
+def tls_context(url):
+  """The certificate check of an https URL (the configured CA, else the host's); None for http."""
+  if not url.startswith("https:"):
+    return None
+  try:
+    return ssl.create_default_context(cafile=_AUTH["cafile"])
+  except (IOError, OSError, ssl.SSLError) as error:
+    raise ControllerError("tandem.controller.ssl.ca.file {0} cannot be read as a PEM CA certificate ({1}); fix it in "
+                          "Ambari".format(_AUTH["cafile"], error))
 
 
 class ControllerError(Exception):
@@ -51,8 +70,8 @@ class ControllerError(Exception):
     self.status = status
 
 
-def controller_url(host, port):
-  return "http://{0}:{1}".format(host, port)
+def controller_url(host, port, policy="HTTP_ONLY"):
+  return "{0}://{1}:{2}".format(scheme(policy), host, port)
 
 
 def call(base_url, method, path, body=None, timeout=10.0):
@@ -68,8 +87,9 @@ def call(base_url, method, path, body=None, timeout=10.0):
     headers["Content-Type"] = "application/json"
   request = Request(url, data=data, headers=headers)
   request.get_method = lambda: method
+  context = tls_context(url)
   try:
-    response = urlopen(request, timeout=timeout)
+    response = urlopen(request, timeout=timeout, context=context) if context else urlopen(request, timeout=timeout)
     try:
       status, raw = response.getcode(), response.read()
     finally:
@@ -80,6 +100,9 @@ def call(base_url, method, path, body=None, timeout=10.0):
                           status=error.code)
   except (URLError, socket.timeout, socket.error, IOError) as error:
     reason = getattr(error, "reason", error)
+    if "CERTIFICATE" in str(reason).upper():
+      raise ControllerError("the Tandem controller at {0} has a certificate this host does not trust ({1}); set "
+                            "tandem.controller.ssl.ca.file to the CA that signed it".format(url, reason))
     raise ControllerError("cannot reach the Tandem controller at {0} ({1}); check that TANDEM_CONTROLLER is "
                           "started and that tandem.controller.http.port is right".format(url, reason))
   if not raw or not raw.strip():
@@ -97,6 +120,8 @@ def _negotiate(url, method, body, timeout):
              "-H", CSRF_HEADER + ": ambari", "--max-time", str(int(timeout) + 1), "-w", "\n%{http_code}", url]
   if body is not None:
     command[-3:-3] = ["-H", "Content-Type: application/json", "--data-binary", json.dumps(body)]
+  if url.startswith("https:") and _AUTH["cafile"]:
+    command[-3:-3] = ["--cacert", _AUTH["cafile"]]
   try:
     subprocess.check_output([_AUTH["kinit"], "-kt", _AUTH["keytab"], _AUTH["principal"]], env=env, stderr=subprocess.STDOUT)
     out = subprocess.check_output(command, env=env)

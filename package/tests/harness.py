@@ -13,6 +13,8 @@ import json
 import os
 import shutil
 import socket
+import ssl
+import subprocess
 import sys
 import tarfile
 import tempfile
@@ -200,6 +202,15 @@ def run_command(module_name, class_name, method, config, basedir=None, patch_par
 # A controller over real HTTP
 # ---------------------------------------------------------------------------------------------
 
+def self_signed_cert(directory):
+  """(certfile, keyfile) of a new self-signed certificate for localhost, made with openssl."""
+  cert, key = os.path.join(directory, "controller.pem"), os.path.join(directory, "controller.key")
+  subprocess.check_call(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                         "-addext", "subjectAltName=DNS:localhost", "-keyout", key, "-out", cert],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+  return cert, key
+
+
 class FakeController(object):
   """A real HTTP server on 127.0.0.1 answering like the Tandem controller, from recorded answers.
 
@@ -232,8 +243,10 @@ class FakeController(object):
         return {"status": 404, "body": {"error": "no route " + method + " " + path}, "raw": None, "delay": 0.0}
       return answers.pop(0) if len(answers) > 1 else answers[0]
 
-  def start(self):
+  def start(self, tls=None):
+    """tls: (certfile, keyfile) to answer HTTPS (see self_signed_cert), else plain HTTP."""
     controller = self
+    self._scheme = "https" if tls else "http"
 
     class Handler(BaseHTTPRequestHandler):
       def _handle(self):
@@ -279,6 +292,10 @@ class FakeController(object):
           ThreadingHTTPServer.handle_error(self, request, client_address)
 
     self._server = Server(("127.0.0.1", 0), Handler)
+    if tls:
+      context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+      context.load_cert_chain(tls[0], tls[1])
+      self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
     threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return self
 
@@ -288,7 +305,9 @@ class FakeController(object):
 
   @property
   def url(self):
-    return "http://127.0.0.1:{0}".format(self.port)
+    # The test certificate is for localhost; plain HTTP keeps the address.
+    host = "localhost" if getattr(self, "_scheme", "http") == "https" else "127.0.0.1"
+    return "{0}://{1}:{2}".format(getattr(self, "_scheme", "http"), host, self.port)
 
   def stop(self):
     if self._server is not None:

@@ -1,4 +1,7 @@
 """The scripts' REST client against a real HTTP server: answers, errors and finding the active controller."""
+import os
+import shutil
+import tempfile
 import unittest
 
 from package.tests import harness
@@ -186,3 +189,41 @@ class KerberosCall(unittest.TestCase):
     self.assertIn("Content-Type: application/json", curl_args)
     self.assertEqual('{"to": "secondary"}', curl_args[curl_args.index("--data-binary") + 1])
     self.assertEqual("http://ctl1:21880/api/v1/identity/switch", curl_args[-1], "no user.name in kerberos mode")
+
+
+class Https(unittest.TestCase):
+  """tandem.controller.http.policy=HTTPS_ONLY: the scripts check the certificate against the configured CA."""
+
+  def setUp(self):
+    directory = tempfile.mkdtemp()
+    self.addCleanup(shutil.rmtree, directory)
+    self.cert, key = harness.self_signed_cert(directory)
+    self.controller = FakeController().start(tls=(self.cert, key))
+    self.addCleanup(self.controller.stop)
+    self.controller.on("GET", "/api/v1/status", {"services": []})
+    self.addCleanup(tandem_api.configure, "tandem")
+
+  def test_the_policy_picks_the_scheme(self):
+    self.assertEqual("https://c1:8765", tandem_api.controller_url("c1", 8765, " https_only "))
+    self.assertEqual("http://c1:8765", tandem_api.controller_url("c1", 8765, "HTTP_ONLY"))
+    self.assertEqual("http://c1:8765", tandem_api.controller_url("c1", 8765))
+
+  def test_a_call_trusts_the_configured_ca(self):
+    tandem_api.configure("tandem", cafile=self.cert)
+    self.assertTrue(self.controller.url.startswith("https://"))
+    self.assertEqual((200, {"services": []}), tandem_api.call(self.controller.url, "GET", "/api/v1/status"))
+    self.assertEqual(["tandem"], self.controller.users)
+
+  def test_an_untrusted_certificate_is_refused_naming_the_setting(self):
+    tandem_api.configure("tandem")
+    with self.assertRaises(ControllerError) as caught:
+      tandem_api.call(self.controller.url, "GET", "/api/v1/status")
+    self.assertIn("tandem.controller.ssl.ca.file", str(caught.exception))
+    self.assertEqual([], self.controller.requests, "nothing was sent to a server the scripts do not trust")
+
+  def test_an_unreadable_ca_file_is_named(self):
+    missing = os.path.join(tempfile.gettempdir(), "no-such-ca.pem")
+    tandem_api.configure("tandem", cafile=missing)
+    with self.assertRaises(ControllerError) as caught:
+      tandem_api.call(self.controller.url, "GET", "/api/v1/status")
+    self.assertIn(missing, str(caught.exception))

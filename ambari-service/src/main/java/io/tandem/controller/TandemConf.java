@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import org.apache.hadoop.conf.Configuration;
 
 import io.tandem.core.config.ConfigKey;
+import io.tandem.core.config.TandemKeys;
 import io.tandem.core.error.TandemException;
 
 /**
@@ -78,6 +79,55 @@ public final class TandemConf {
       return Boolean.parseBoolean(v);
     }
     throw TandemException.invalid(key.name() + "=\"" + v + "\" must be true or false");
+  }
+
+  /**
+   * Whether the API serves HTTPS only ({@code tandem.controller.http.policy}).
+   *
+   * @throws TandemException INVALID naming the key for anything but HTTP_ONLY or HTTPS_ONLY
+   */
+  public boolean httpsOnly() {
+    String policy = get(TandemKeys.HTTP_POLICY);
+    if (policy.equalsIgnoreCase("HTTP_ONLY")) {
+      return false;
+    }
+    if (policy.equalsIgnoreCase("HTTPS_ONLY")) {
+      return true;
+    }
+    throw TandemException.invalid(TandemKeys.HTTP_POLICY.name() + "=\"" + policy + "\" must be HTTP_ONLY or HTTPS_ONLY");
+  }
+
+  /** http or https, by {@link #httpsOnly()}. */
+  public String httpScheme() {
+    return httpsOnly() ? "https" : "http";
+  }
+
+  /**
+   * Hadoop-style TLS settings named by {@code key} (a file path, or a resource on the classpath).
+   *
+   * @param required a setting the file must have, e.g. ssl.server.keystore.location; null for none
+   * @return null when the file is absent and nothing is required
+   * @throws TandemException INVALID naming the key, the file and the missing setting
+   */
+  public Configuration sslConf(ConfigKey key, String required) {
+    String name = get(key);
+    Configuration ssl = new Configuration(false);
+    java.io.File file = new java.io.File(name);
+    if (file.isAbsolute() && file.isFile()) {
+      ssl.addResource(new org.apache.hadoop.fs.Path(file.toURI()));
+    } else if (Thread.currentThread().getContextClassLoader().getResource(name) != null) {
+      ssl.addResource(name);
+    } else if (required == null) {
+      return null;
+    } else {
+      throw TandemException.invalid(key.name() + "=\"" + name + "\" is neither a file nor on the controller's classpath;"
+          + " write the path of the Hadoop-style ssl-server.xml that names the keystore");
+    }
+    if (required != null && ssl.getTrimmed(required, "").isEmpty()) {
+      throw TandemException.invalid(required + " is not set in " + name + " (" + key.name() + "): name the keystore"
+          + " the API serves HTTPS with");
+    }
+    return ssl;
   }
 
   /**

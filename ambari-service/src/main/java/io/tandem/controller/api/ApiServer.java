@@ -86,13 +86,18 @@ public final class ApiServer implements Closeable {
     String self = UserGroupInformation.getCurrentUser().getShortUserName();
     AccessControlList admins = acl(conf.get(TandemKeys.ADMIN_ACL), self);
     AccessControlList readers = acl(conf.get(TandemKeys.READ_ACL), self);
-    this.server = new HttpServer2.Builder()
+    HttpServer2.Builder builder = new HttpServer2.Builder()
         .setName(WEBAPP)
-        .addEndpoint(URI.create("http://" + bindHost + ":" + port))
+        .addEndpoint(URI.create(conf.httpScheme() + "://" + bindHost + ":" + port))
         .setFindPort(false)
         .setConf(httpConf)
-        .setACL(admins)
-        .build();
+        .setACL(admins);
+    if (conf.httpsOnly()) {
+      // As Hadoop's daemons do with dfs.http.policy=HTTPS_ONLY: HttpServer2 reads the keystore
+      // (ssl.server.keystore.*) and trust store (ssl.server.truststore.*) from this file.
+      builder.setSSLConf(conf.sslConf(TandemKeys.SSL_SERVER_CONF, "ssl.server.keystore.location"));
+    }
+    this.server = builder.build();
     server.setAttribute(ATTRIBUTE, this);
     ApiAccessFilter.REGISTRY.put(rulesKey, new ApiAccessFilter.Rules(admins, readers,
         hostNames(bindHost, conf.get(TandemKeys.HTTP_ALLOWED_HOSTS)), "*".equals(conf.get(TandemKeys.HTTP_ALLOWED_HOSTS).trim())));
@@ -180,7 +185,7 @@ public final class ApiServer implements Closeable {
 
   public void start() throws IOException {
     server.start();
-    LOG.info("controller API listening on {}", server.getConnectorAddress(0));
+    LOG.info("controller API listening on {}://{}", ctx.conf().httpScheme(), server.getConnectorAddress(0));
   }
 
   public int port() {

@@ -24,11 +24,49 @@ final class ApiCall {
   record Response(int statusCode, String body) {
   }
 
-  /** POST without a body. */
-  static Response post(URI uri) throws IOException {
+  /**
+   * The trust of an HTTPS call: the trust store of {@code tandem.controller.ssl.client.conf}
+   * (ssl.client.truststore.location, .password, .type), or null for the JVM's default.
+   *
+   * @throws TandemException INVALID naming the file when its trust store cannot be read
+   */
+  static javax.net.ssl.SSLSocketFactory trust(io.tandem.controller.TandemConf conf) {
+    org.apache.hadoop.conf.Configuration ssl = conf.sslConf(io.tandem.core.config.TandemKeys.SSL_CLIENT_CONF, null);
+    String location = ssl == null ? "" : ssl.getTrimmed("ssl.client.truststore.location", "");
+    if (location.isEmpty()) {
+      return null;
+    }
+    try (InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(location))) {
+      java.security.KeyStore store = java.security.KeyStore.getInstance(ssl.get("ssl.client.truststore.type", "jks"));
+      String password = ssl.get("ssl.client.truststore.password");
+      store.load(in, password == null ? null : password.toCharArray());
+      javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+          javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(store);
+      javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+      tls.init(null, tmf.getTrustManagers(), null);
+      return tls.getSocketFactory();
+    } catch (IOException | java.security.GeneralSecurityException e) {
+      throw io.tandem.core.error.TandemException.invalid("ssl.client.truststore.location " + location + " in "
+          + conf.get(io.tandem.core.config.TandemKeys.SSL_CLIENT_CONF) + " cannot be read as a trust store: " + e);
+    }
+  }
+
+  /**
+   * POST without a body.
+   *
+   * @param trust the socket factory of an https call (null: the JVM's default)
+   */
+  static Response post(URI uri, javax.net.ssl.SSLSocketFactory trust) throws IOException {
     HttpURLConnection c;
     try {
-      c = new AuthenticatedURL(new KerberosAuthenticator()).openConnection(uri.toURL(), new AuthenticatedURL.Token());
+      org.apache.hadoop.security.authentication.client.ConnectionConfigurator tls = conn -> {
+        if (trust != null && conn instanceof javax.net.ssl.HttpsURLConnection https) {
+          https.setSSLSocketFactory(trust);
+        }
+        return conn;
+      };
+      c = new AuthenticatedURL(new KerberosAuthenticator(), tls).openConnection(uri.toURL(), new AuthenticatedURL.Token());
     } catch (AuthenticationException e) {
       return new Response(401, "{\"error\": \"" + e.getMessage() + "\"}");
     }

@@ -544,8 +544,8 @@ public final class TandemCli {
       @ParentCommand
       ConfigCmd parent;
 
-      @Option(names = "--url", description = "the controller's API (default: http://<tandem.controller.http.bind-host, "
-          + "or localhost for 0.0.0.0>:<tandem.controller.http.port> from --conf)")
+      @Option(names = "--url", description = "the controller's API (default: http[s]://<tandem.controller.http.bind-host, "
+          + "or localhost for 0.0.0.0>:<tandem.controller.http.port> from --conf, https with HTTPS_ONLY)")
       String url;
 
       @Override
@@ -554,12 +554,13 @@ public final class TandemCli {
         if (base == null) {
           TandemConf c = parent.root.tandemConf();
           String host = c.get(TandemKeys.HTTP_BIND_HOST);
-          base = "http://" + (host.equals("0.0.0.0") || host.isBlank() ? "localhost" : host) + ":" + c.get(TandemKeys.HTTP_PORT);
+          base = c.httpScheme() + "://" + (host.equals("0.0.0.0") || host.isBlank() ? "localhost" : host) + ":"
+              + c.get(TandemKeys.HTTP_PORT);
         }
         java.net.URI uri = java.net.URI.create(base.replaceAll("/+$", "") + "/api/v1/config/reload");
         ApiCall.Response r;
         try {
-          r = ApiCall.post(uri);
+          r = ApiCall.post(uri, "https".equals(uri.getScheme()) ? ApiCall.trust(parent.root.tandemConf()) : null);
         } catch (java.io.IOException e) {
           throw TandemException.unavailable("cannot reach the controller at " + uri + " (" + e + "): is it running? "
               + "Pass --url if it listens elsewhere", e);

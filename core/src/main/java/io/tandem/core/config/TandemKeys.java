@@ -30,6 +30,14 @@ public final class TandemKeys {
       "In kerberos mode, the keytab holding the SPNEGO principal.");
   public static final ConfigKey HTTP_ALLOWED_HOSTS = new ConfigKey("tandem.controller.http.allowed-hosts", "",
       "Host header values the API answers besides this host's names and addresses and localhost (comma-separated, e.g. a load balancer's name; * accepts any). Guards against DNS rebinding.");
+  public static final ConfigKey HTTP_POLICY = new ConfigKey("tandem.controller.http.policy", "HTTP_ONLY",
+      "HTTP_ONLY or HTTPS_ONLY (as dfs.http.policy): HTTPS_ONLY serves the API over TLS only, with the keystore named in tandem.controller.ssl.server.conf.");
+  public static final ConfigKey SSL_SERVER_CONF = new ConfigKey("tandem.controller.ssl.server.conf", "ssl-server.xml",
+      "Hadoop-style TLS settings of the API with HTTPS_ONLY (ssl.server.keystore.location, .password, .keypassword, .type; ssl.server.truststore.*): a file path, or a resource on the controller's classpath (its conf dir).");
+  public static final ConfigKey SSL_CLIENT_CONF = new ConfigKey("tandem.controller.ssl.client.conf", "ssl-client.xml",
+      "Trust settings of the CLI's calls to an HTTPS_ONLY controller (ssl.client.truststore.location, .password, .type): a file path or a classpath resource; when absent, the JVM's default trust store.");
+  public static final ConfigKey SSL_CA_FILE = new ConfigKey("tandem.controller.ssl.ca.file", "",
+      "PEM file of the CA that Ambari's scripts and alerts trust for an HTTPS_ONLY controller (its certificate's issuer); empty: the host's CA bundle.");
   public static final ConfigKey ADMIN_ACL = new ConfigKey("tandem.admin.acl", "tandem",
       "Hadoop ACL (\"users groups\", * for all) of who may change anything through the API (every POST, PUT and DELETE) and read /conf, /jmx, /stacks and /logLevel. The controller's own user is always admitted.");
   public static final ConfigKey READ_ACL = new ConfigKey("tandem.read.acl", "*",
@@ -118,7 +126,7 @@ public final class TandemKeys {
 
   public static final List<ConfigKey> ALL = List.of(CONTROLLER_ZK_QUORUM, CONTROLLER_ZK_ROOT, ZK_SESSION_TIMEOUT_MS, HTTP_PORT,
       HTTP_BIND_HOST, HTTP_AUTHENTICATION, HTTP_ANONYMOUS_ALLOWED, HTTP_SPNEGO_PRINCIPAL, HTTP_SPNEGO_KEYTAB,
-      HTTP_ALLOWED_HOSTS, ADMIN_ACL, READ_ACL, PRIMARY_NAME, PRIMARY_CONF_DIR, SECONDARY_NAME, SECONDARY_CONF_DIR, REPLICA_DIR,
+      HTTP_ALLOWED_HOSTS, HTTP_POLICY, SSL_SERVER_CONF, SSL_CLIENT_CONF, SSL_CA_FILE, ADMIN_ACL, READ_ACL, PRIMARY_NAME, PRIMARY_CONF_DIR, SECONDARY_NAME, SECONDARY_CONF_DIR, REPLICA_DIR,
       CATALOG_DIR, TRANSFER_MODE, TRANSFER_MAPPERS, TRANSFER_BANDWIDTH_MB, MAPREDUCE_FRAMEWORK,
       SCHEDULER_TICK_MS, FENCE_LEASE_MS, FENCE_ALERT_MS, CUT_METHOD, CUT_ARM_TIMEOUT_MS, CUT_HDFS_TIMEOUT_MS,
       CUT_ZK_ROOT, CLOCK_PROBE_DIR, MAX_SKEW_MS, WATCH_INTERVAL_MS,
