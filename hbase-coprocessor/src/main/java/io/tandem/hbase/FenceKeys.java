@@ -1,43 +1,35 @@
 package io.tandem.hbase;
 
+import io.tandem.core.config.ServerKeys;
+
 /**
- * Configuration keys the write fence reads from the RegionServer's configuration (hbase-site.xml),
- * each with its default.
+ * The keys the write fence reads from the RegionServer's configuration (hbase-site.xml), with
+ * their defaults as the types {@link io.tandem.core.config.ServerConf} reads. Defined, with their
+ * docs, in {@link ServerKeys}.
  */
 public final class FenceKeys {
   /** Znode under which the controller publishes cuts, in the RegionServer's own ZooKeeper. */
-  public static final String CUT_ROOT = "tandem.cut.zk.root";
-  public static final String CUT_ROOT_DEFAULT = io.tandem.core.cut.CutProtocol.DEFAULT_ROOT;
+  public static final String CUT_ROOT = ServerKeys.CUT_ZK_ROOT.name();
+  public static final String CUT_ROOT_DEFAULT = ServerKeys.CUT_ZK_ROOT.defaultValue();
 
   /**
    * ZooKeeper connect string to watch for cuts. Empty (the default) means the RegionServer's own
    * quorum ({@code hbase.zookeeper.quorum} + client port), which is where the controller publishes.
    */
-  public static final String ZK_QUORUM = "tandem.cut.zookeeper.quorum";
+  public static final String ZK_QUORUM = ServerKeys.CUT_ZK_QUORUM.name();
 
   /** Session timeout of the fence's ZooKeeper session, in ms. */
-  public static final String ZK_SESSION_TIMEOUT_MS = "tandem.cut.zookeeper.session.timeout.ms";
-  public static final int ZK_SESSION_TIMEOUT_MS_DEFAULT = 30_000;
+  public static final String ZK_SESSION_TIMEOUT_MS = ServerKeys.CUT_ZK_SESSION_TIMEOUT_MS.name();
+  public static final int ZK_SESSION_TIMEOUT_MS_DEFAULT =
+      Integer.parseInt(ServerKeys.CUT_ZK_SESSION_TIMEOUT_MS.defaultValue());
 
-  /**
-   * Most threads per RegionServer that flush fenced regions in parallel while arming. A thread
-   * stays busy until its flush has written its file, but the ack only waits for each flush's
-   * memstore snapshot; so with fewer threads than fenced regions on the server, the last regions'
-   * snapshots wait for earlier flushes to write their files, and the fence window grows by whole
-   * flushes (measured: 75 regions per server with 32 threads held writes 3.5-10 s). Threads exist
-   * only while a cut flushes (idle ones end after 60 s), one per fenced region up to this many.
-   */
-  public static final String FLUSH_THREADS = "tandem.fence.flush.threads";
-  public static final int FLUSH_THREADS_DEFAULT = 256;
+  /** Most threads per RegionServer that flush fenced regions in parallel while arming. */
+  public static final String FLUSH_THREADS = ServerKeys.FENCE_FLUSH_THREADS.name();
+  public static final int FLUSH_THREADS_DEFAULT = Integer.parseInt(ServerKeys.FENCE_FLUSH_THREADS.defaultValue());
 
-  /**
-   * Longest lease a cut spec may ask for, in ms. The lease is how long the RegionServer holds
-   * writes and flushes for a cut; a spec asking for more is refused (aborted, not fenced), so a
-   * spec written by anyone but the controller cannot freeze tables for long. Keep it at or above
-   * tandem-site's {@code tandem.fence.lease.ms} (default 30000).
-   */
-  public static final String LEASE_MAX_MS = "tandem.fence.lease.max.ms";
-  public static final long LEASE_MAX_MS_DEFAULT = 120_000;
+  /** Longest lease a cut spec may ask for, in ms; a spec asking for more is refused. */
+  public static final String LEASE_MAX_MS = ServerKeys.FENCE_LEASE_MAX_MS.name();
+  public static final long LEASE_MAX_MS_DEFAULT = Long.parseLong(ServerKeys.FENCE_LEASE_MAX_MS.defaultValue());
 
   private FenceKeys() {
   }

@@ -29,6 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.hadoop.conf.Configuration;
 
 import io.tandem.core.config.ServerConf;
+import io.tandem.core.config.TandemKeys;
 import org.apache.hadoop.hbase.ServerName;
 import org.apache.hadoop.hbase.regionserver.HRegion;
 import org.apache.hadoop.hbase.zookeeper.ZKConfig;
@@ -145,7 +146,7 @@ public final class FenceParticipant implements Closeable {
       return new CutProtocol(root);
     } catch (RuntimeException e) {
       sc.refuse(key, root, "is not a usable znode path (" + e.getMessage() + ")", def,
-          "write an absolute znode path equal to tandem-site's tandem.cut.zk.root");
+          "write an absolute znode path equal to tandem-site's " + key);
       return new CutProtocol(def);
     }
   }
@@ -345,7 +346,7 @@ public final class FenceParticipant implements Closeable {
       ignored.add(id);
       ActiveCut refused = new ActiveCut(spec, System.nanoTime());
       abort(refused, "lease of " + spec.leaseMs() + " ms is above " + FenceKeys.LEASE_MAX_MS + " = " + leaseMaxMs
-          + " ms on " + server + "; lower tandem.fence.lease.ms or raise " + FenceKeys.LEASE_MAX_MS + " in hbase-site");
+          + " ms on " + server + "; lower " + TandemKeys.FENCE_LEASE_MS.name() + " or raise " + FenceKeys.LEASE_MAX_MS + " in hbase-site");
       return;
     }
     ActiveCut cut = new ActiveCut(spec, System.nanoTime());

@@ -31,6 +31,7 @@ import io.tandem.core.identity.GuardView;
 import io.tandem.core.identity.IdentityLayout;
 import io.tandem.core.identity.IdentityRecord;
 import io.tandem.core.identity.ProtectedSets;
+import io.tandem.core.zk.ZkAcl;
 
 /**
  * One RegionServer's identity guard: it follows the identity record and the protected data sets in
@@ -429,8 +430,8 @@ public final class IdentityGuard implements Closeable {
     } catch (KeeperException e) {
       if (e instanceof KeeperException.NoAuthException) {
         LOG.warn("Tandem identity guard on {}: ZooKeeper refused its ack {} ({}): the controller makes {} when it"
-            + " starts, and this server's tandem.zk.auth in hbase-site must be credentials of an id in"
-            + " tandem.zk.acl.participants; retrying", server, path, e.getMessage(), layout.membersRoot());
+            + " starts, and this server's " + ZkAcl.AUTH_KEY + " in hbase-site must be credentials of an id in "
+            + ZkAcl.PARTICIPANT_IDS_KEY + "; retrying", server, path, e.getMessage(), layout.membersRoot());
         schedule(this::scheduleRefresh, RETRY_MS);
       } else if (!(e instanceof KeeperException.ConnectionLossException || e instanceof KeeperException.SessionExpiredException)) {
         LOG.warn("Tandem identity guard on {}: could not write its ack {} ({}); retrying", server, path, e.toString());

@@ -34,6 +34,7 @@ import io.tandem.core.identity.GuardView;
 import io.tandem.core.identity.IdentityLayout;
 import io.tandem.core.identity.IdentityRecord;
 import io.tandem.core.identity.ProtectedSets;
+import io.tandem.core.zk.ZkAcl;
 
 /**
  * The NameNode's identity guard: it follows the identity record and the protected data sets in the
@@ -399,7 +400,7 @@ public final class IdentityGuard implements Closeable {
 
   /** Where the guard keeps the protected sets it last read, for its next start. */
   static Path stateFile(Configuration conf) {
-    String dir = conf.getTrimmed(HdfsCutKeys.GUARD_STATE_DIR, "");
+    String dir = conf.getTrimmed(GuardKeys.HDFS_STATE_DIR.name(), "");
     if (dir.isEmpty()) {
       String[] nameDirs = conf.getTrimmedStrings("dfs.namenode.name.dir");
       dir = nameDirs.length == 0 ? System.getProperty("java.io.tmpdir") : nameDirs[0];
@@ -481,8 +482,8 @@ public final class IdentityGuard implements Closeable {
     } catch (KeeperException e) {
       if (e instanceof KeeperException.NoAuthException) {
         LOG.warn("Tandem identity guard on {}: ZooKeeper refused its ack {} ({}): the controller makes {} when it"
-            + " starts, and this server's tandem.zk.auth in hdfs-site must be credentials of an id in"
-            + " tandem.zk.acl.participants; retrying", server, path, e.getMessage(), layout.membersRoot());
+            + " starts, and this server's " + ZkAcl.AUTH_KEY + " in hdfs-site must be credentials of an id in "
+            + ZkAcl.PARTICIPANT_IDS_KEY + "; retrying", server, path, e.getMessage(), layout.membersRoot());
         schedule(this::scheduleRefresh, RETRY_MS);
       } else if (!(e instanceof KeeperException.ConnectionLossException || e instanceof KeeperException.SessionExpiredException)) {
         LOG.warn("Tandem identity guard on {}: could not write its ack {} ({}); retrying", server, path, e.toString());

@@ -198,7 +198,7 @@ public final class TandemNameNodePlugin implements ServicePlugin {
       return new CutProtocol(root);
     } catch (RuntimeException e) {
       sc.refuse(HdfsCutKeys.CUT_ROOT, root, "is not a usable znode path (" + e.getMessage() + ")",
-          HdfsCutKeys.CUT_ROOT_DEFAULT, "write an absolute znode path equal to tandem-site's tandem.cut.zk.root");
+          HdfsCutKeys.CUT_ROOT_DEFAULT, "write an absolute znode path equal to tandem-site's " + HdfsCutKeys.CUT_ROOT);
       return new CutProtocol(HdfsCutKeys.CUT_ROOT_DEFAULT);
     }
   }

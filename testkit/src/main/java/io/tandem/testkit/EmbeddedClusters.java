@@ -20,6 +20,10 @@ import org.apache.zookeeper.server.ZooKeeperServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.tandem.core.config.ServerKeys;
+import io.tandem.core.identity.GuardKeys;
+import io.tandem.core.zk.ZkAcl;
+
 /**
  * Two real Hadoop clusters in this JVM, a <em>primary</em> and a <em>secondary</em>, each a
  * MiniDFSCluster plus an HBase mini cluster on its own MiniZooKeeperCluster, and a third,
@@ -85,8 +89,8 @@ public final class EmbeddedClusters implements AutoCloseable {
    * {@link #ZK_CONTROLLER_AUTH}.
    */
   public static java.util.Map<String, String> zkAclSettings(String auth) {
-    return java.util.Map.of("tandem.zk.acl.controller", digestId(ZK_CONTROLLER_AUTH),
-        "tandem.zk.acl.participants", digestId(ZK_PARTICIPANT_AUTH), "tandem.zk.auth", auth);
+    return java.util.Map.of(ZkAcl.CONTROLLER_IDS_KEY, digestId(ZK_CONTROLLER_AUTH),
+        ZkAcl.PARTICIPANT_IDS_KEY, digestId(ZK_PARTICIPANT_AUTH), ZkAcl.AUTH_KEY, auth);
   }
 
   /** The ZooKeeper id {@code digest:user:<base64 sha1>} of {@code digest:user:password}. */
@@ -233,7 +237,7 @@ public final class EmbeddedClusters implements AutoCloseable {
     if (!tandemDefaults) {
       return new HBaseTestingUtility(conf);
     }
-    conf.set("tandem.cluster.name", name);
+    conf.set(GuardKeys.CLUSTER_NAME.name(), name);
     // Snapshots hold files open for write at their length at the snapshot (HDFS-11402), as Tandem's
     // advisor recommends; the NameNode plugin refuses a cut's snapshots without it.
     conf.setBoolean(CAPTURE_OPEN_FILES, true);
@@ -253,13 +257,13 @@ public final class EmbeddedClusters implements AutoCloseable {
     if (onClasspath(GUARD_PROVIDER)) {
       conf.set("dfs.namenode.inode.attributes.provider.class", GUARD_PROVIDER);
     }
-    conf.set("tandem.guard.zk.quorum", controllerZk.getConnectString());
+    conf.set(GuardKeys.ZK_QUORUM.name(), controllerZk.getConnectString());
     // Tandem's znodes protected, as docs/security.md tells admins to: the participants present their
     // own credentials; controllers built on these clusters present ZK_CONTROLLER_AUTH.
     zkAclSettings(ZK_PARTICIPANT_AUTH).forEach(conf::set);
-    conf.setInt("tandem.guard.zk.session.timeout.ms", GUARD_SESSION_TIMEOUT_MS);
+    conf.setInt(GuardKeys.SESSION_TIMEOUT_MS.name(), GUARD_SESSION_TIMEOUT_MS);
     // Tandem's own user, and this JVM's (the embedded controller and the tests' admin work run as it).
-    conf.set("tandem.guard.bypass.users", GUARD_BYPASS_USER + "," + System.getProperty("user.name"));
+    conf.set(GuardKeys.BYPASS_USERS.name(), GUARD_BYPASS_USER + "," + System.getProperty("user.name"));
     conf.setBoolean("dfs.permissions.enabled", true);
     if (authorization) {
       conf.setBoolean("hbase.security.authorization", true);
@@ -314,7 +318,7 @@ public final class EmbeddedClusters implements AutoCloseable {
         util.startMiniZKCluster();
       }
       if (tandemDefaults) {
-        util.getConfiguration().set("tandem.cut.zookeeper.quorum",
+        util.getConfiguration().set(ServerKeys.CUT_ZK_QUORUM.name(),
             "127.0.0.1:" + util.getZkCluster().getClientPort());
       }
       if (settings != null) {

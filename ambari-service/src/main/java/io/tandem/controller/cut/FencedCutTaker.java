@@ -40,6 +40,7 @@ import io.tandem.controller.TandemConf;
 import io.tandem.controller.cluster.ClusterConnection;
 import io.tandem.controller.fault.FaultPoints;
 import io.tandem.core.config.ConfigKey;
+import io.tandem.core.config.ServerKeys;
 import io.tandem.core.config.TandemKeys;
 import io.tandem.core.cut.ArmAck;
 import io.tandem.core.cut.CutAbort;
@@ -522,7 +523,7 @@ public final class FencedCutTaker implements CutTaker, Closeable {
       if (System.nanoTime() - deadline > 0) {
         throw new IOException("the NameNode plugin did not snapshot the cut's directories within "
             + settings.hdfsTimeoutMs() + " ms (is io.tandem.hdfs.TandemNameNodePlugin in dfs.namenode.plugins, with "
-            + "tandem.cut.zookeeper.quorum set, on the active NameNode?)");
+            + ServerKeys.CUT_ZK_QUORUM.name() + " set, on the active NameNode?)");
       }
       signal.await(100);
     }

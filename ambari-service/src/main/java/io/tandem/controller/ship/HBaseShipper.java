@@ -65,14 +65,7 @@ public final class HBaseShipper {
       throws IOException {
     ClusterConnection runner = mode == TransferMode.PUSH ? primary : secondary;
     Configuration conf = CopyJobs.jobConf(runner.conf(), tandem);
-    List<String> args = new ArrayList<>(List.of("-snapshot", snapshot,
-        "-copy-to", secondary.hbaseRootDir(),
-        "-mappers", String.valueOf(tandem.getInt(TandemKeys.TRANSFER_MAPPERS)),
-        "-bandwidth", String.valueOf(tandem.getInt(TandemKeys.TRANSFER_BANDWIDTH_MB) * tandem.getInt(TandemKeys.TRANSFER_MAPPERS))));
-    if (mode == TransferMode.PULL) {
-      args.add("-copy-from");
-      args.add(primary.hbaseRootDir());
-    }
+    List<String> args = exportArgs(snapshot, mode, primary.hbaseRootDir(), secondary.hbaseRootDir(), tandem);
     Path archive = tableArchive(table);
     long before = archiveBytes(archive);
     long t0 = System.currentTimeMillis();
@@ -112,6 +105,24 @@ public final class HBaseShipper {
         System.currentTimeMillis() - t0));
     LOG.info("ExportSnapshot of {} ({}) done: {} of {} bytes copied", snapshot, mode.text(), copied, size.bytes());
     return copied;
+  }
+
+  /**
+   * ExportSnapshot's arguments. Its {@code -bandwidth} is per map task (each mapper throttles its
+   * own input stream), as DistCp's is, so it gets {@code tandem.transfer.bandwidth.mb} as is: the
+   * job as a whole may move up to mappers times that.
+   */
+  static List<String> exportArgs(String snapshot, TransferMode mode, String primaryRoot, String secondaryRoot,
+      TandemConf tandem) {
+    List<String> args = new ArrayList<>(List.of("-snapshot", snapshot,
+        "-copy-to", secondaryRoot,
+        "-mappers", String.valueOf(tandem.getInt(TandemKeys.TRANSFER_MAPPERS)),
+        "-bandwidth", String.valueOf(tandem.getInt(TandemKeys.TRANSFER_BANDWIDTH_MB))));
+    if (mode == TransferMode.PULL) {
+      args.add("-copy-from");
+      args.add(primaryRoot);
+    }
+    return args;
   }
 
   private Path tableArchive(String table) throws IOException {

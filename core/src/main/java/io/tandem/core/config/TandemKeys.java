@@ -74,7 +74,7 @@ public final class TandemKeys {
       "How long the controller waits for every RegionServer hosting a fenced region to arm and ack; then the cut fails.");
   public static final ConfigKey CUT_HDFS_TIMEOUT_MS = new ConfigKey("tandem.cut.hdfs.timeout.ms", "10000",
       "How long the controller waits for the NameNode plugin to snapshot the cut's directories; then the cut fails.");
-  public static final ConfigKey CUT_ZK_ROOT = new ConfigKey("tandem.cut.zk.root", "/tandem/cuts",
+  public static final ConfigKey CUT_ZK_ROOT = new ConfigKey("tandem.cut.zk.root", io.tandem.core.cut.CutProtocol.DEFAULT_ROOT,
       "Znode in the primary's ZooKeeper under which cuts are published; the coprocessor and NameNode plugin must use the same.");
   public static final ConfigKey CLOCK_PROBE_DIR = new ConfigKey("tandem.clock.probe.dir", "/tmp",
       "HDFS directory (writable by the controller's user) where the clock probe creates and removes one empty directory.");
@@ -136,8 +136,9 @@ public final class TandemKeys {
       ZK_ACL_CONTROLLER, ZK_ACL_PARTICIPANTS, ZK_AUTH);
 
   /**
-   * Writes {@code docs/tandem-default.xml} and the keys table of {@code docs/configuration.md}
-   * under the given repository root (default: the working directory). Tests check both are current.
+   * Writes {@code docs/tandem-default.xml} and the keys tables of {@code docs/configuration.md}
+   * (tandem-site's and {@link ServerKeys}') under the given repository root (default: the working
+   * directory). Tests check both are current.
    */
   public static void main(String[] args) throws java.io.IOException {
     java.nio.file.Path root = java.nio.file.Path.of(args.length > 0 ? args[0] : ".");
@@ -145,14 +146,31 @@ public final class TandemKeys {
     java.nio.file.Files.writeString(root.resolve("docs/configuration.md"), configurationDoc());
   }
 
-  /** docs/configuration.md: a short intro and the generated table. */
+  /** The heading of docs/configuration.md's section on the keys of {@link ServerKeys}. */
+  public static final String SERVER_KEYS_HEADING = "## Keys of the RegionServers and NameNodes (hbase-site / hdfs-site)";
+
+  /**
+   * docs/configuration.md: a short intro and the table of tandem-site's keys, then a section with
+   * the tables of {@link ServerKeys}, one per {@link ServerKeys.Group}.
+   */
   public static String configurationDoc() {
-    return "# Configuration: tandem-site.xml\n\n"
-        + "<!-- Generated from io.tandem.core.config.TandemKeys (TandemKeys.main); a test checks it is current. -->\n\n"
+    StringBuilder sb = new StringBuilder("# Configuration\n\n"
+        + "<!-- Generated from io.tandem.core.config.TandemKeys and ServerKeys (TandemKeys.main); a test checks it is current. -->\n\n"
+        + "## Keys of the controller (tandem-site.xml)\n\n"
         + "The controller reads `tandem-site.xml` (`--conf`, or `$TANDEM_CONF_DIR/tandem-site.xml`). Every key, its\n"
         + "default and meaning; `tandem config defaults` prints the same as XML (also in `docs/tandem-default.xml`).\n"
         + "In Ambari the same keys are the `tandem-site` config type (see `docs/ambari.md`).\n\n"
-        + markdownTable();
+        + markdownTable()
+        + "\n" + SERVER_KEYS_HEADING + "\n\n"
+        + "Tandem's parts inside the primary's and the secondary's servers read these from their host's configuration:\n"
+        + "the fence and identity guard coprocessors from the RegionServers' `hbase-site.xml`, the cut plugin and the\n"
+        + "identity guard's attribute provider from the NameNodes' `hdfs-site.xml`. An empty value means the default.\n"
+        + "They are not part of `tandem-site`; in Ambari the service advisor recommends those that must match the\n"
+        + "controller's (see `docs/ambari.md`).\n");
+    for (ServerKeys.Group g : ServerKeys.GROUPS) {
+      sb.append("\n### ").append(g.title()).append("\n\n").append(markdownTable(g.keys()));
+    }
+    return sb.toString();
   }
 
   /** tandem-default.xml, generated from {@link #ALL}. */
@@ -169,8 +187,13 @@ public final class TandemKeys {
 
   /** The docs table (Markdown), generated from {@link #ALL}. */
   public static String markdownTable() {
+    return markdownTable(ALL);
+  }
+
+  /** A docs table (Markdown) of {@code keys}, one row each in their order. */
+  public static String markdownTable(List<ConfigKey> keys) {
     StringBuilder sb = new StringBuilder("| key | default | meaning |\n|---|---|---|\n");
-    for (ConfigKey k : ALL) {
+    for (ConfigKey k : keys) {
       sb.append("| `").append(k.name()).append("` | `").append(k.defaultValue().replace("|", "\\|"))
           .append("` | ").append(markdownText(k.doc())).append(" |\n");
     }

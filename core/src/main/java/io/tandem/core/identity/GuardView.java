@@ -191,7 +191,7 @@ public final class GuardView {
    * application's error: why this cluster refuses, and what to do.
    */
   public String refusal(String dataSet) {
-    String name = cluster.isEmpty() ? "(unnamed: tandem.cluster.name is not set)" : cluster;
+    String name = cluster.isEmpty() ? "(unnamed: " + GuardKeys.CLUSTER_NAME.name() + " is not set)" : cluster;
     switch (state) {
       case NOT_PRIMARY:
         return "cluster " + name + " is not primary (epoch " + record.epoch() + ", primary is " + record.primary()

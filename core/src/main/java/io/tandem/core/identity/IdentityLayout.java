@@ -44,17 +44,6 @@ public record IdentityLayout(String root) {
     return root + "/controller-leader";
   }
 
-  /** Config key, in hbase-site/hdfs-site of each cluster, naming the controller's ZooKeeper. */
-  public static final String GUARD_ZK_QUORUM_KEY = "tandem.guard.zk.quorum";
-  /** Config key naming the controller's ZooKeeper root (default {@code /tandem}). */
-  public static final String GUARD_ZK_ROOT_KEY = "tandem.guard.zk.root";
-  /** Config key naming this cluster as the identity record names it. */
-  public static final String CLUSTER_NAME_KEY = "tandem.cluster.name";
-  /** Config key: comma-separated users whose writes the guard never refuses (Tandem's own). */
-  public static final String BYPASS_USERS_KEY = "tandem.guard.bypass.users";
-  /** Config key: guard ZooKeeper session timeout in ms (default 10000). */
-  public static final String GUARD_SESSION_TIMEOUT_KEY = "tandem.guard.zk.session.timeout.ms";
-
   /**
    * The guard name of a NameNode outside an HA nameservice, as its guard registers it and a switch
    * expects it: {@code namenode-<canonical host>:<port>} of its RPC address.

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.tandem.core.config.TandemKeys;
 import io.tandem.core.json.Json;
 import io.tandem.core.schedule.CronExpression;
 import io.tandem.core.schedule.Schedule;
@@ -89,15 +90,15 @@ public final class PolicyRules {
     r.put("instant", map("pattern", Schedule.ISO_INSTANT.pattern(), "date_must_exist", true));
     List<String> modes = Arrays.stream(TransferMode.values()).map(TransferMode::text).toList();
     r.put("mode", map("values", modes, "case_insensitive", true, "optional", true,
-        "default", "tandem.transfer.mode.default"));
+        "default", TandemKeys.TRANSFER_MODE.name()));
     r.put("retain", map("min", 1, "max", Integer.MAX_VALUE, "default", PolicyValidator.DEFAULT_RETAIN));
     // max: what the field holds (a long); largest: what a policy may ask for.
     r.put("rpoSeconds", map("min", 1, "max", Long.MAX_VALUE, "largest", PolicyValidator.MAX_RPO_SECONDS));
     r.put("principal", map("pattern", PolicyValidator.PRINCIPAL_NAME.pattern(), "applies_to", List.of("users", "groups")));
     r.put("policies", map("service_unique", true, "no_overlap_between_services", true,
         "controller_only", List.of("tables and directories must exist on the primary",
-            "HDFS data sets may not be at, under or above either cluster's hbase.rootdir, tandem.catalog.dir or"
-                + " tandem.secondary.replica.dir",
+            "HDFS data sets may not be at, under or above either cluster's hbase.rootdir, "
+                + TandemKeys.CATALOG_DIR.name() + " or " + TandemKeys.REPLICA_DIR.name(),
             "no overlap with stored policies that the declared list does not name")));
     return r;
   }
