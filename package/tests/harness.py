@@ -211,6 +211,17 @@ def self_signed_cert(directory):
   return cert, key
 
 
+def https_controller(test):
+  """A started HTTPS FakeController with a new self-signed certificate, both removed after `test`:
+  (controller, certfile)."""
+  directory = tempfile.mkdtemp()
+  test.addCleanup(shutil.rmtree, directory)
+  cert, key = self_signed_cert(directory)
+  controller = FakeController().start(tls=(cert, key))
+  test.addCleanup(controller.stop)
+  return controller, cert
+
+
 class FakeController(object):
   """A real HTTP server on 127.0.0.1 answering like the Tandem controller, from recorded answers.
 

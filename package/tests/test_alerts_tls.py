@@ -1,20 +1,13 @@
 """The alerts against a controller with tandem.controller.http.policy=HTTPS_ONLY (a real HTTPS server)."""
-import shutil
-import tempfile
 import unittest
 
 from package.tests import harness
-from package.tests.harness import FakeController
 
 
 class AlertsOverHttps(unittest.TestCase):
 
   def setUp(self):
-    directory = tempfile.mkdtemp()
-    self.addCleanup(shutil.rmtree, directory)
-    self.cert, key = harness.self_signed_cert(directory)
-    self.controller = FakeController().start(tls=(self.cert, key))
-    self.addCleanup(self.controller.stop)
+    self.controller, self.cert = harness.https_controller(self)
     self.controller.on("GET", "/api/v1/status", body=harness.status_fixture("healthy"))
     self.alert = harness.load_alert("alert_rpo.py")
 

@@ -1,6 +1,5 @@
 """The scripts' REST client against a real HTTP server: answers, errors and finding the active controller."""
 import os
-import shutil
 import tempfile
 import unittest
 
@@ -195,11 +194,7 @@ class Https(unittest.TestCase):
   """tandem.controller.http.policy=HTTPS_ONLY: the scripts check the certificate against the configured CA."""
 
   def setUp(self):
-    directory = tempfile.mkdtemp()
-    self.addCleanup(shutil.rmtree, directory)
-    self.cert, key = harness.self_signed_cert(directory)
-    self.controller = FakeController().start(tls=(self.cert, key))
-    self.addCleanup(self.controller.stop)
+    self.controller, self.cert = harness.https_controller(self)
     self.controller.on("GET", "/api/v1/status", {"services": []})
     self.addCleanup(tandem_api.configure, "tandem")
 
