@@ -1,7 +1,8 @@
 """
 The write fence of each policy's last cut: WARNING when it held writes longer than
 tandem.fence.alert.ms, CRITICAL when longer than its lease tandem.fence.lease.ms or when the
-cut was ABORTED because a fence lease ran out.
+cut was ABORTED by its write fence (a RegionServer gave it up: a lease ran out or
+was above tandem.fence.lease.max.ms, a fenced region moved or closed, ...).
 """
 import os
 import sys
@@ -31,10 +32,9 @@ def evaluate(status, configurations, parameters):
     cut_id = client.field(last, "id", "id of the last cut of " + service)
     window = client.optional_number(last, "fenceWindowMs", "fence window of cut " + str(cut_id))
     if last.get("state") == "ABORTED":
-      findings.append((client.CRITICAL, "{0}: cut {1} was ABORTED ({2}): a RegionServer or the NameNode did not "
-                                        "finish within the {3:.0f} ms fence lease; check their logs for Tandem "
-                                        "fence errors".format(service, cut_id,
-                                                              last.get("reason") or "a fence lease ran out", lease_ms)))
+      findings.append((client.CRITICAL, "{0}: cut {1} was ABORTED by its write fence ({2}); check the logs of the "
+                                        "RegionServers it names for Tandem fence errors".format(
+        service, cut_id, last.get("reason") or "no reason given")))
     elif window is None:
       continue
     elif window > lease_ms:

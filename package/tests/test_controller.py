@@ -563,8 +563,8 @@ class RunBackupNow(ControllerTestCase):
     ControllerTestCase.setUp(self)
     self.controller.on("GET", "/api/v1/health", {"status": "UP", "version": "0.1.0", "active": True})
     self.controller.on("GET", "/api/v1/policies", [{"service": "billing"}, {"service": "audit"}])
-    self.controller.on("POST", "/api/v1/backups/billing/run", {"cutId": "billing-20261125T130000Z"}, status=202)
-    self.controller.on("POST", "/api/v1/backups/audit/run", {"cutId": "audit-20261125T130000Z"}, status=202)
+    self.controller.on("POST", "/api/v1/backups/billing/run", {"cutId": "billing-20261125T130000000Z"}, status=202)
+    self.controller.on("POST", "/api/v1/backups/audit/run", {"cutId": "audit-20261125T130000000Z"}, status=202)
 
   def backup(self, overrides=None):
     return self.run_cmd("run_backup_now", self.config(overrides, fixture="custom_command"))
@@ -575,7 +575,7 @@ class RunBackupNow(ControllerTestCase):
   def test_one_service(self):
     self.backup({"/commandParams/service": "billing"})
     self.assertEqual(["/api/v1/backups/billing/run"], self.runs())
-    self.assertEqual({"billing": "billing-20261125T130000Z"}, Script.structuredOut["tandem_cuts"])
+    self.assertEqual({"billing": "billing-20261125T130000000Z"}, Script.structuredOut["tandem_cuts"])
 
   def test_every_policy_when_no_service_is_given(self):
     self.backup()
@@ -584,12 +584,12 @@ class RunBackupNow(ControllerTestCase):
 
   def test_one_failure_fails_the_command_after_starting_the_others(self):
     self.controller.on("POST", "/api/v1/backups/billing/run",
-                       {"error": "policy billing is already running cut billing-20261125T125900Z"}, status=409)
+                       {"error": "policy billing is already running cut billing-20261125T125900000Z"}, status=409)
     with self.assertRaises(Fail) as caught:
       self.backup()
     self.assertIn("could not start 1 of 2 backups", str(caught.exception))
-    self.assertIn("already running cut billing-20261125T125900Z", str(caught.exception))
-    self.assertEqual({"audit": "audit-20261125T130000Z"}, Script.structuredOut["tandem_cuts"])
+    self.assertIn("already running cut billing-20261125T125900000Z", str(caught.exception))
+    self.assertEqual({"audit": "audit-20261125T130000000Z"}, Script.structuredOut["tandem_cuts"])
 
   def test_no_policies_is_not_an_error(self):
     self.controller.on("GET", "/api/v1/policies", [])

@@ -17,7 +17,8 @@ from resource_management.core.logger import Logger
 
 POLICY = "/api/v1/policies/ambari-service-check"
 RUN = "/api/v1/backups/ambari-service-check/run"
-CUT = "/api/v1/backups/ambari-service-check/ambari-service-check-20261125T130000Z"
+CUT_ID = "ambari-service-check-20261125T130000000Z"
+CUT = "/api/v1/backups/ambari-service-check/" + CUT_ID
 
 
 class ServiceCheck(unittest.TestCase):
@@ -30,7 +31,7 @@ class ServiceCheck(unittest.TestCase):
     self.addCleanup(self.controller.stop)
     self.controller.on("GET", "/api/v1/health", {"status": "UP", "version": "0.1.0", "active": True})
     self.controller.on("PUT", POLICY, {"service": "ambari-service-check"})
-    self.controller.on("POST", RUN, {"cutId": "ambari-service-check-20261125T130000Z"}, status=202)
+    self.controller.on("POST", RUN, {"cutId": CUT_ID}, status=202)
     self.controller.on("DELETE", POLICY, None, status=204)
 
   def check(self, overrides=None, timeout=5):
@@ -45,7 +46,7 @@ class ServiceCheck(unittest.TestCase):
                                harness.command("service_check_command", values), self.basedir, fast)
 
   def cut_states(self, *states, **extra):
-    self.controller.on_sequence("GET", CUT, [{"body": dict({"id": "x", "state": s}, **extra)} for s in states])
+    self.controller.on_sequence("GET", CUT, [{"body": dict({"id": CUT_ID, "state": s}, **extra)} for s in states])
 
   def calls(self):
     return [(method, path) for method, path, _ in self.controller.requests if path != "/api/v1/health"]
@@ -80,10 +81,12 @@ class ServiceCheck(unittest.TestCase):
     self.assertEqual(("DELETE", POLICY), self.calls()[-1])
 
   def test_aborted_cut_fails(self):
-    self.cut_states("ABORTED", reason="fence lease ran out")
+    self.cut_states("ABORTED", reason="cut " + CUT_ID + " was aborted by its write fence on primary cluster prod-a: "
+                    "rs1.example.com,16020,1764057600000: lease of 30000 ms expired before the cut was done")
     with self.assertRaises(Fail) as caught:
       self.check()
-    self.assertIn("ended ABORTED", str(caught.exception))
+    self.assertIn("ended ABORTED: cut " + CUT_ID + " was aborted by its write fence", str(caught.exception))
+    self.assertEqual(("DELETE", POLICY), self.calls()[-1])
 
   def test_a_cut_that_never_ends_times_out(self):
     self.cut_states("RUNNING")

@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import io.tandem.controller.TandemConf;
 import io.tandem.controller.catalog.BackupCatalog;
 import io.tandem.controller.cluster.ClusterConnection;
+import io.tandem.controller.cut.CutAbortedException;
 import io.tandem.controller.cut.CutPlan;
 import io.tandem.controller.cut.CutResult;
 import io.tandem.controller.cut.CutTaker;
@@ -51,8 +52,9 @@ import io.tandem.core.usersync.UserData;
  * the catalog; then apply retention.
  *
  * <p>Invariant: a cut is COMPLETE in the catalog only after every table and directory verified
- * equal on the secondary. Any failure marks it FAILED with the reason and removes its snapshots
- * on both clusters. One cut per service runs at a time.
+ * equal on the secondary. Any failure marks it FAILED with the reason (ABORTED when the cut's
+ * write fence aborted it, see {@link CutAbortedException}) and removes its snapshots on both
+ * clusters. One cut per service runs at a time.
  */
 public final class BackupService {
   private static final Logger LOG = LoggerFactory.getLogger(BackupService.class);
@@ -112,8 +114,8 @@ public final class BackupService {
   }
 
   /**
-   * Runs a cut of {@code service} at {@code moment} and returns its final manifest (COMPLETE or
-   * FAILED). Blocks until done.
+   * Runs a cut of {@code service} at {@code moment} and returns its final manifest (COMPLETE,
+   * FAILED, or ABORTED when its write fence aborted it). Blocks until done.
    *
    * <p>Runs under the service's lock ({@link ServiceLocks}), taken without waiting: a cut,
    * restore or user sync of the same service anywhere (this process, the CLI, another controller)
@@ -260,18 +262,19 @@ public final class BackupService {
       applyRetention(policy);
       return done;
     } catch (Exception e) {
+      CutState state = e instanceof CutAbortedException ? CutState.ABORTED : CutState.FAILED;
       String reason = e instanceof TandemException || e instanceof VerificationException
-          ? e.getMessage() : e.getClass().getSimpleName() + ": " + e.getMessage();
-      LOG.error("cut {} of service {} FAILED: {}", cutId, policy.service(), reason, e);
+          || e instanceof CutAbortedException ? e.getMessage() : e.getClass().getSimpleName() + ": " + e.getMessage();
+      LOG.error("cut {} of service {} {}: {}", cutId, policy.service(), state, reason, e);
       if (plan != null) {
         removeSnapshots(plan);
       }
-      Manifest failed = draft.withState(CutState.FAILED, reason, clock.instant());
+      Manifest failed = draft.withState(state, reason, clock.instant());
       try {
         catalog.put(failed);
       } catch (IOException | RuntimeException io) {
-        LOG.error("cut {}: could not record FAILED in the catalog (the next cut of {} will): {}", cutId,
-            policy.service(), io.toString());
+        LOG.error("cut {}: could not record {} in the catalog (the next cut of {} will record it FAILED): {}", cutId,
+            state, policy.service(), io.toString());
       }
       return failed;
     }

@@ -13,6 +13,8 @@ import java.io.IOException;
  */
 public interface CutTaker {
   /**
+   * @throws CutAbortedException if a participant of the cut's write fence aborted it; nothing of
+   *                             the cut remains
    * @throws IOException if any snapshot could not be taken; nothing of the cut remains
    */
   CutResult take(CutPlan plan) throws IOException;

@@ -69,7 +69,8 @@ import io.tandem.core.zk.ZkAcl;
  * snapshots (in parallel) → check that
  * no participant aborted, the lease did not run out, and no region moved or reopened since "all
  * armed" → {@code done}. Any failure writes {@code done} as failed (every participant drops
- * everything), deletes the cut's snapshots and throws; the switches are restored either way.
+ * everything), deletes the cut's snapshots and throws ({@link CutAbortedException} when a
+ * participant's abort note failed it); the switches are restored either way.
  *
  * <p>The switches' state from before the cut is kept in the primary's ZooKeeper while they are off
  * ({@link ClusterSwitches}), so a controller killed mid-cut leaves them off only until the next
@@ -367,8 +368,8 @@ public final class FencedCutTaker implements CutTaker, Closeable {
       }
       SnapshotCleanup.deleteQuietly(admin, fs, tablesDone, plan, dirsDone);
       LOG.warn("cut {} failed and left no snapshot: {}", cutId, reason);
-      if (e instanceof CutRefusedException) {
-        throw (CutRefusedException) e;
+      if (e instanceof CutRefusedException || e instanceof CutAbortedException) {
+        throw (IOException) e;
       }
       throw new IOException("cut " + cutId + " failed on primary cluster " + primary.name() + ": " + reason, e);
     }
@@ -605,16 +606,15 @@ public final class FencedCutTaker implements CutTaker, Closeable {
     String dir = protocol.abortedDir(cutId);
     List<String> aborted = watcher == null ? zk.getChildren().forPath(dir) : zk.getChildren().usingWatcher(watcher).forPath(dir);
     if (!aborted.isEmpty()) {
-      List<String> why = new ArrayList<>();
+      List<CutAbort> why = new ArrayList<>();
       for (String node : aborted) {
         try {
-          CutAbort a = CutAbort.decode(zk.getData().forPath(protocol.abortedDir(cutId) + "/" + node));
-          why.add(a.participant() + ": " + a.reason());
+          why.add(CutAbort.decode(zk.getData().forPath(dir + "/" + node)));
         } catch (RuntimeException | KeeperException e) {
-          why.add(node);
+          why.add(new CutAbort(node, "its abort note is unreadable (" + e + ")", 0));
         }
       }
-      throw new IOException("participants aborted the cut: " + String.join("; ", why));
+      throw new CutAbortedException(cutId, primary.name(), why);
     }
   }
 

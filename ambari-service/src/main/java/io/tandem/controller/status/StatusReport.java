@@ -21,6 +21,40 @@ import io.tandem.core.policy.Policy;
  * newest COMPLETE cut against its RPO, and the progress of a running cut.
  */
 public final class StatusReport {
+  // Keys the alerts read; the fixtures of their tests are checked against these lists.
+  public static final String CONTROLLER = "controller";
+  public static final String CLUSTERS = "clusters";
+  public static final String PRIMARY_FAULTY = "primaryFaulty";
+  public static final String SERVICES = "services";
+  public static final String SECONDARY_CAPACITY = "secondaryCapacity";
+  public static final String TASKS = "tasks";
+  /** Every key of the document's top level, each always written. */
+  public static final List<String> KEYS =
+      List.of(CONTROLLER, CLUSTERS, PRIMARY_FAULTY, SERVICES, SECONDARY_CAPACITY, TASKS);
+
+  public static final String SERVICE = "service";
+  public static final String RPO_SECONDS = "rpoSeconds";
+  public static final String LAST_CUT = "lastCut";
+  public static final String NEWEST_COMPLETE_AGE_SECONDS = "newestCompleteAgeSeconds";
+  public static final String RUNNING = "running";
+  /** Every key of an entry of {@link #SERVICES}, each always written. */
+  public static final List<String> SERVICE_KEYS =
+      List.of(SERVICE, RPO_SECONDS, LAST_CUT, NEWEST_COMPLETE_AGE_SECONDS, RUNNING);
+
+  public static final String CUT_ID = "id";
+  public static final String CUT_STATE = "state";
+  public static final String CUT_MOMENT = "moment";
+  public static final String CUT_FINISHED_AT = "finishedAt";
+  public static final String CUT_FENCE_WINDOW_MS = "fenceWindowMs";
+  public static final String CUT_CONSISTENT = "consistent";
+  public static final String CUT_REASON = "reason";
+  /** Every key of a service's {@link #LAST_CUT}, each always written. */
+  public static final List<String> LAST_CUT_KEYS = List.of(CUT_ID, CUT_STATE, CUT_MOMENT, CUT_FINISHED_AT,
+      CUT_FENCE_WINDOW_MS, CUT_CONSISTENT, CUT_REASON);
+
+  /** Id of the cut a service is {@link #RUNNING}. */
+  public static final String RUNNING_CUT_ID = "cutId";
+
   private StatusReport() {
   }
 
@@ -28,7 +62,7 @@ public final class StatusReport {
       Instant startedAt, String host) throws IOException {
     Instant now = ctx.clock().instant();
     Map<String, Object> doc = new LinkedHashMap<>();
-    doc.put("controller", Map.of("host", host, "active", active, "startedAt", startedAt.toString()));
+    doc.put(CONTROLLER, Map.of("host", host, "active", active, "startedAt", startedAt.toString()));
 
     List<Map<String, Object>> clusters = new ArrayList<>();
     boolean primaryFaulty = false;
@@ -51,16 +85,16 @@ public final class StatusReport {
         secondaryFree = h.freeBytes();
       }
     }
-    doc.put("clusters", clusters);
-    doc.put("primaryFaulty", primaryFaulty);
+    doc.put(CLUSTERS, clusters);
+    doc.put(PRIMARY_FAULTY, primaryFaulty);
 
     Map<String, CutProgress> running = ctx.backups().running();
     List<Map<String, Object>> services = new ArrayList<>();
     long nextCutEstimate = 0;
     for (Policy p : ctx.policies().list()) {
       Map<String, Object> s = new LinkedHashMap<>();
-      s.put("service", p.service());
-      s.put("rpoSeconds", p.rpoSeconds());
+      s.put(SERVICE, p.service());
+      s.put(RPO_SECONDS, p.rpoSeconds());
       List<Manifest> cuts = ctx.catalog().list(p.service());
       Manifest lastCut = cuts.isEmpty() ? null : cuts.get(cuts.size() - 1);
       Manifest newestComplete = null;
@@ -71,24 +105,24 @@ public final class StatusReport {
       }
       if (lastCut != null) {
         Map<String, Object> lc = new LinkedHashMap<>();
-        lc.put("id", lastCut.cutId());
-        lc.put("state", lastCut.state().name());
-        lc.put("moment", lastCut.moment().toString());
-        lc.put("finishedAt", lastCut.finishedAt() == null ? null : lastCut.finishedAt().toString());
-        lc.put("fenceWindowMs", lastCut.fenceWindowMs());
-        lc.put("consistent", lastCut.consistent());
-        lc.put("reason", lastCut.reason());
-        s.put("lastCut", lc);
+        lc.put(CUT_ID, lastCut.cutId());
+        lc.put(CUT_STATE, lastCut.state().name());
+        lc.put(CUT_MOMENT, lastCut.moment().toString());
+        lc.put(CUT_FINISHED_AT, lastCut.finishedAt() == null ? null : lastCut.finishedAt().toString());
+        lc.put(CUT_FENCE_WINDOW_MS, lastCut.fenceWindowMs());
+        lc.put(CUT_CONSISTENT, lastCut.consistent());
+        lc.put(CUT_REASON, lastCut.reason());
+        s.put(LAST_CUT, lc);
         nextCutEstimate += lastCut.bytesCopied();
       } else {
-        s.put("lastCut", null);
+        s.put(LAST_CUT, null);
       }
-      s.put("newestCompleteAgeSeconds", newestComplete == null ? null
+      s.put(NEWEST_COMPLETE_AGE_SECONDS, newestComplete == null ? null
           : Duration.between(newestComplete.moment(), now).toSeconds());
       CutProgress r = running.get(p.service());
       if (r != null) {
         Map<String, Object> run = new LinkedHashMap<>();
-        run.put("cutId", r.cutId());
+        run.put(RUNNING_CUT_ID, r.cutId());
         run.put("phase", r.phase().name());
         CopyProgress cp = r.copy();
         if (cp != null) {
@@ -99,17 +133,17 @@ public final class StatusReport {
           run.put("rateBytesPerSec", cp.rateBytesPerSec());
           run.put("etaSeconds", cp.etaSeconds());
         }
-        s.put("running", run);
+        s.put(RUNNING, run);
       } else {
-        s.put("running", null);
+        s.put(RUNNING, null);
       }
       services.add(s);
     }
-    doc.put("services", services);
+    doc.put(SERVICES, services);
     Map<String, Object> cap = new LinkedHashMap<>();
     cap.put("freeBytes", secondaryFree);
     cap.put("nextCutEstimateBytes", nextCutEstimate);
-    doc.put("secondaryCapacity", cap);
+    doc.put(SECONDARY_CAPACITY, cap);
     List<Map<String, Object>> tasks = new ArrayList<>();
     for (PeriodicTasks.Stats t : health.tasks().stats().values()) {
       Map<String, Object> m = new LinkedHashMap<>();
@@ -121,7 +155,7 @@ public final class StatusReport {
       m.put("lastError", t.lastError());
       tasks.add(m);
     }
-    doc.put("tasks", tasks);
+    doc.put(TASKS, tasks);
     return doc;
   }
 }

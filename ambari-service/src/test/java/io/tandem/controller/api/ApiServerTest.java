@@ -18,6 +18,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import io.tandem.controller.ControllerContext;
 import io.tandem.controller.ControllerDaemon;
 import io.tandem.controller.ControllerFixture;
+import io.tandem.controller.status.StatusReport;
 import io.tandem.core.json.Json;
 import io.tandem.testkit.EmbeddedClusters;
 import io.tandem.testkit.TwoClusters;
@@ -63,7 +64,7 @@ class ApiServerTest {
     HttpResponse<String> s = call("GET", "/api/v1/status", null);
     assertEquals(200, s.statusCode());
     Map<String, Object> doc = json(s.body());
-    assertTrue(doc.containsKey("clusters") && doc.containsKey("services") && doc.containsKey("primaryFaulty"), s.body());
+    assertEquals(java.util.Set.copyOf(StatusReport.KEYS), doc.keySet(), s.body());
   }
 
   /** The server is Hadoop's HttpServer2: the pages every Hadoop daemon has come with it. */

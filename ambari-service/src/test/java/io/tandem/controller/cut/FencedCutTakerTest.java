@@ -169,8 +169,13 @@ class FencedCutTakerTest {
       }
     };
     try (FencedCutTaker taker = taker(s, stall)) {
-      IOException e = assertThrows(IOException.class, () -> taker.take(plan));
-      assertTrue(e.getMessage().contains("aborted") || e.getMessage().contains("lease"), e.getMessage());
+      CutAbortedException e = assertThrows(CutAbortedException.class, () -> taker.take(plan));
+      assertEquals(plan.cutId(), e.cutId());
+      assertFalse(e.aborts().isEmpty(), e.getMessage());
+      for (CutAbort a : e.aborts()) {
+        assertTrue(a.reason().contains("lease of 3000 ms expired"), a.toString());
+        assertTrue(e.getMessage().contains(a.participant() + ": " + a.reason()), e.getMessage());
+      }
     }
     assertNoTrace(plan);
   }
@@ -184,8 +189,13 @@ class FencedCutTakerTest {
     FencedCutTaker.Settings s = ControllerFixture.cutSettings().withLeaseMs(121_000);
     CutPlan plan = CutTestSupport.plan("fct-longlease", List.of(table.getNameAsString()), List.of(DIR_A));
     try (FencedCutTaker taker = taker(s, FencedCutTaker.Hooks.NONE)) {
-      IOException e = assertThrows(IOException.class, () -> taker.take(plan));
-      assertTrue(e.getMessage().contains("tandem.fence.lease.max.ms"), e.getMessage());
+      CutAbortedException e = assertThrows(CutAbortedException.class, () -> taker.take(plan));
+      assertEquals(plan.cutId(), e.cutId());
+      assertFalse(e.aborts().isEmpty(), e.getMessage());
+      for (CutAbort a : e.aborts()) {
+        assertTrue(a.reason().contains("lease of 121000 ms is above tandem.fence.lease.max.ms"), a.toString());
+      }
+      assertTrue(e.getMessage().contains("on primary cluster " + primary.name()), e.getMessage());
     }
     assertNoTrace(plan);
   }
