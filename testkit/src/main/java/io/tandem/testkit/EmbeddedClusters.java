@@ -8,6 +8,7 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -15,14 +16,14 @@ import org.apache.curator.test.TestingServer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hbase.HBaseConfiguration;
 import org.apache.hadoop.hbase.HBaseTestingUtility;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.data.ACL;
+import org.apache.zookeeper.data.Id;
 import org.apache.zookeeper.server.ServerCnxnFactory;
 import org.apache.zookeeper.server.ZooKeeperServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.tandem.core.config.ServerKeys;
-import io.tandem.core.identity.GuardKeys;
-import io.tandem.core.zk.ZkAcl;
 
 /**
  * Two real Hadoop clusters in this JVM, a <em>primary</em> and a <em>secondary</em>, each a
@@ -62,18 +63,24 @@ public final class EmbeddedClusters implements AutoCloseable {
    * controller in this JVM register at once, as they do in an installed cluster.
    */
   private void prepareControllerZk() throws Exception {
-    io.tandem.core.zk.ZkAcl acl = io.tandem.core.zk.ZkAcl.from(zkAclSettings(ZK_CONTROLLER_AUTH)::get);
-    io.tandem.core.identity.IdentityLayout layout = new io.tandem.core.identity.IdentityLayout("/tandem");
+    // The ACLs Tandem's ZkAcl gives these two nodes (owned: the participants read; members: they
+    // also add their clusters), written out here so that this kit carries no Tandem class: the
+    // clusters it runs for the installed-pack test must hold only the pack's jars.
+    Id controller = new Id("digest", digestId(ZK_CONTROLLER_AUTH).substring("digest:".length()));
+    Id participants = new Id("digest", digestId(ZK_PARTICIPANT_AUTH).substring("digest:".length()));
+    List<ACL> owned = List.of(new ACL(ZooDefs.Perms.ALL, controller), new ACL(ZooDefs.Perms.READ, participants),
+        new ACL(ZooDefs.Perms.READ, ZooDefs.Ids.ANYONE_ID_UNSAFE));
+    List<ACL> joinable = List.of(new ACL(ZooDefs.Perms.ALL, controller),
+        new ACL(ZooDefs.Perms.READ | ZooDefs.Perms.CREATE, participants),
+        new ACL(ZooDefs.Perms.READ, ZooDefs.Ids.ANYONE_ID_UNSAFE));
     String[] auth = ZK_CONTROLLER_AUTH.split(":", 2);
     try (org.apache.curator.framework.CuratorFramework zk = org.apache.curator.framework.CuratorFrameworkFactory
         .builder().connectString(controllerZk.getConnectString())
         .retryPolicy(new org.apache.curator.retry.RetryNTimes(10, 100))
         .authorization(auth[0], auth[1].getBytes(java.nio.charset.StandardCharsets.UTF_8)).build()) {
       zk.start();
-      zk.create().withACL(acl.acl(io.tandem.core.zk.ZkAcl.identityKind(layout, layout.root())))
-          .forPath(layout.root());
-      zk.create().withACL(acl.acl(io.tandem.core.zk.ZkAcl.identityKind(layout, layout.membersRoot())))
-          .forPath(layout.membersRoot());
+      zk.create().withACL(owned).forPath("/tandem");
+      zk.create().withACL(joinable).forPath("/tandem/members");
     }
   }
 
@@ -89,8 +96,8 @@ public final class EmbeddedClusters implements AutoCloseable {
    * {@link #ZK_CONTROLLER_AUTH}.
    */
   public static java.util.Map<String, String> zkAclSettings(String auth) {
-    return java.util.Map.of(ZkAcl.CONTROLLER_IDS_KEY, digestId(ZK_CONTROLLER_AUTH),
-        ZkAcl.PARTICIPANT_IDS_KEY, digestId(ZK_PARTICIPANT_AUTH), ZkAcl.AUTH_KEY, auth);
+    return java.util.Map.of("tandem.zk.acl.controller", digestId(ZK_CONTROLLER_AUTH),
+        "tandem.zk.acl.participants", digestId(ZK_PARTICIPANT_AUTH), "tandem.zk.auth", auth);
   }
 
   /** The ZooKeeper id {@code digest:user:<base64 sha1>} of {@code digest:user:password}. */
@@ -237,7 +244,7 @@ public final class EmbeddedClusters implements AutoCloseable {
     if (!tandemDefaults) {
       return new HBaseTestingUtility(conf);
     }
-    conf.set(GuardKeys.CLUSTER_NAME.name(), name);
+    conf.set("tandem.cluster.name", name);
     // Snapshots hold files open for write at their length at the snapshot (HDFS-11402), as Tandem's
     // advisor recommends; the NameNode plugin refuses a cut's snapshots without it.
     conf.setBoolean(CAPTURE_OPEN_FILES, true);
@@ -257,13 +264,13 @@ public final class EmbeddedClusters implements AutoCloseable {
     if (onClasspath(GUARD_PROVIDER)) {
       conf.set("dfs.namenode.inode.attributes.provider.class", GUARD_PROVIDER);
     }
-    conf.set(GuardKeys.ZK_QUORUM.name(), controllerZk.getConnectString());
+    conf.set("tandem.guard.zk.quorum", controllerZk.getConnectString());
     // Tandem's znodes protected, as docs/security.md tells admins to: the participants present their
     // own credentials; controllers built on these clusters present ZK_CONTROLLER_AUTH.
     zkAclSettings(ZK_PARTICIPANT_AUTH).forEach(conf::set);
-    conf.setInt(GuardKeys.SESSION_TIMEOUT_MS.name(), GUARD_SESSION_TIMEOUT_MS);
+    conf.setInt("tandem.guard.zk.session.timeout.ms", GUARD_SESSION_TIMEOUT_MS);
     // Tandem's own user, and this JVM's (the embedded controller and the tests' admin work run as it).
-    conf.set(GuardKeys.BYPASS_USERS.name(), GUARD_BYPASS_USER + "," + System.getProperty("user.name"));
+    conf.set("tandem.guard.bypass.users", GUARD_BYPASS_USER + "," + System.getProperty("user.name"));
     conf.setBoolean("dfs.permissions.enabled", true);
     if (authorization) {
       conf.setBoolean("hbase.security.authorization", true);
@@ -318,7 +325,7 @@ public final class EmbeddedClusters implements AutoCloseable {
         util.startMiniZKCluster();
       }
       if (tandemDefaults) {
-        util.getConfiguration().set(ServerKeys.CUT_ZK_QUORUM.name(),
+        util.getConfiguration().set("tandem.cut.zookeeper.quorum",
             "127.0.0.1:" + util.getZkCluster().getClientPort());
       }
       if (settings != null) {

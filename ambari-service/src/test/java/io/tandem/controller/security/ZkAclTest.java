@@ -117,8 +117,13 @@ class ZkAclTest {
     assertNotNull(anonymousController.checkExists().forPath(mine));
     assertThrows(KeeperException.NoAuthException.class, () -> anonymousController.delete().forPath(mine));
     participantController.delete().forPath(mine);
-    // The guards of the test clusters really are registered under /tandem with their own ACL.
+    // The guards of the test clusters really are registered under /tandem with their own ACL, in
+    // the nodes the test kit prepared as a controller's first start does (with ZkAcl's kinds).
     IdentityLayout guards = new IdentityLayout("/tandem");
+    assertEquals(new HashSet<>(acl.acl(ZkAcl.identityKind(guards, guards.root()))),
+        new HashSet<>(ctx.zk().getACL().forPath(guards.root())));
+    assertEquals(new HashSet<>(acl.acl(ZkAcl.identityKind(guards, guards.membersRoot()))),
+        new HashSet<>(ctx.zk().getACL().forPath(guards.membersRoot())));
     List<String> registered = ctx.zk().getChildren().forPath(guards.members(EmbeddedClusters.PRIMARY));
     assertTrue(!registered.isEmpty(), "the primary's guards registered under " + guards.members(EmbeddedClusters.PRIMARY));
     String member = guards.members(EmbeddedClusters.PRIMARY) + "/" + registered.get(0);
