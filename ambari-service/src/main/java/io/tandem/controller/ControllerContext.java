@@ -116,21 +116,14 @@ public final class ControllerContext implements Closeable {
     }
     try {
       ZkAcls.secure(zk, root, acl, path -> io.tandem.core.zk.ZkAcl.identityKind(layout, path));
-    } catch (Exception e) {
-      zk.close();
-      throw TandemException.unavailable("could not check the ACLs of " + root + " in the controller's ZooKeeper: " + e, e);
-    }
-    try {
       // The guards add their clusters here, and may not create anything beside it.
-      if (zk.checkExists().forPath(layout.membersRoot()) == null) {
-        zk.create().creatingParentsIfNeeded().forPath(layout.membersRoot());
-      }
-    } catch (KeeperException.NodeExistsException raced) {
-      // another controller made it
+      zk.create().creatingParentsIfNeeded().forPath(layout.membersRoot());
+    } catch (KeeperException.NodeExistsException made) {
+      // an earlier start (or another controller) made it
     } catch (Exception e) {
       zk.close();
-      throw TandemException.unavailable("could not create " + layout.membersRoot() + " in the controller's ZooKeeper: "
-          + e, e);
+      throw TandemException.unavailable("could not prepare " + root + " in the controller's ZooKeeper (its ACLs, "
+          + layout.membersRoot() + "): " + e, e);
     }
     if (!acl.enabled()) {
       LOG.warn("Tandem's znodes under {} are open to any ZooKeeper client: set {} and {} (docs/security.md)", root,
