@@ -19,13 +19,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.tandem.controller.ControllerContext;
+import io.tandem.core.catalog.CutState;
 import io.tandem.core.catalog.Manifest;
 import io.tandem.core.json.Json;
 import io.tandem.core.policy.Policy;
 
 /**
  * Publishes the controller's metrics to the Ambari Metrics collector (timeline metrics POST)
- * under app id {@code tandem}, with the names metainfo/metrics.json declares. Off unless
+ * under app id {@code tandem}, with the names metainfo/metrics.json declares: controller-wide
+ * values, and per service ({@code instanceId} = the service) the newest complete cut's age and the
+ * newest cut's duration. Off unless
  * {@code tandem.metrics.collector.url} is set. A failed POST is logged and retried at the next
  * interval; it never affects backups.
  */
@@ -61,6 +64,44 @@ public final class MetricsPublisher implements Closeable {
         Thread.currentThread().interrupt();
       }
     }), 0, intervalMillis, TimeUnit.MILLISECONDS);
+  }
+
+  /** Per-service metrics: one series per service, told apart by the timeline metric's instanceId. */
+  public static final String SERVICE_RPO_AGE = "tandem.service.rpo_age_seconds";
+  public static final String SERVICE_CUT_DURATION = "tandem.service.cut_duration_seconds";
+
+  /** One value of a per-service metric. */
+  public record ServiceValue(String metric, String service, double value) {
+  }
+
+  /**
+   * The per-service values: the age of the newest COMPLETE cut (absent while a service has none)
+   * and the duration, start to end, of its newest finished cut, whatever its state.
+   */
+  public List<ServiceValue> computePerService() throws IOException {
+    long now = ctx.clock().millis();
+    List<ServiceValue> out = new ArrayList<>();
+    for (Policy p : ctx.policies().list()) {
+      Manifest newestComplete = null;
+      Manifest newestFinished = null;
+      for (Manifest m : ctx.catalog().list(p.service())) {
+        if (m.state() == CutState.COMPLETE) {
+          newestComplete = m;
+        }
+        if (m.startedAt() != null && m.finishedAt() != null) {
+          newestFinished = m;
+        }
+      }
+      if (newestComplete != null) {
+        out.add(new ServiceValue(SERVICE_RPO_AGE, p.service(),
+            (now - newestComplete.moment().toEpochMilli()) / 1000.0));
+      }
+      if (newestFinished != null) {
+        out.add(new ServiceValue(SERVICE_CUT_DURATION, p.service(),
+            Duration.between(newestFinished.startedAt(), newestFinished.finishedAt()).toMillis() / 1000.0));
+      }
+    }
+    return out;
   }
 
   /** The current values, by metric name. */
@@ -123,13 +164,10 @@ public final class MetricsPublisher implements Closeable {
     long ts = ctx.clock().millis();
     List<Map<String, Object>> metrics = new ArrayList<>();
     for (Map.Entry<String, Double> e : compute().entrySet()) {
-      Map<String, Object> one = new LinkedHashMap<>();
-      one.put("metricname", e.getKey());
-      one.put("appid", APP_ID);
-      one.put("hostname", hostname);
-      one.put("starttime", ts);
-      one.put("metrics", Map.of(Long.toString(ts), e.getValue()));
-      metrics.add(one);
+      metrics.add(timelineMetric(e.getKey(), null, ts, e.getValue()));
+    }
+    for (ServiceValue v : computePerService()) {
+      metrics.add(timelineMetric(v.metric(), v.service(), ts, v.value()));
     }
     HttpRequest req = HttpRequest.newBuilder(collector).timeout(Duration.ofSeconds(10))
         .header("Content-Type", "application/json")
@@ -138,6 +176,19 @@ public final class MetricsPublisher implements Closeable {
     if (resp.statusCode() / 100 != 2) {
       throw new IOException("collector answered " + resp.statusCode() + ": " + resp.body());
     }
+  }
+
+  private Map<String, Object> timelineMetric(String name, String instanceId, long ts, double value) {
+    Map<String, Object> one = new LinkedHashMap<>();
+    one.put("metricname", name);
+    one.put("appid", APP_ID);
+    if (instanceId != null) {
+      one.put("instanceId", instanceId);
+    }
+    one.put("hostname", hostname);
+    one.put("starttime", ts);
+    one.put("metrics", Map.of(Long.toString(ts), value));
+    return one;
   }
 
   @Override
