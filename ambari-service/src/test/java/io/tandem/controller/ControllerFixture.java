@@ -118,36 +118,17 @@ public final class ControllerFixture {
     }
   }
 
-  /** Waits until {@code condition} holds, polling; fails naming {@code what} when {@code timeout} passes. */
+  /** Waits until {@code condition} holds; fails naming {@code what} when {@code timeout} passes. */
   public static void await(String what, java.time.Duration timeout, java.util.function.BooleanSupplier condition) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() - deadline > 0) {
-        throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting for " + what);
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(10));
-    }
+    io.tandem.testkit.Wait.await(what, timeout, condition);
   }
 
   /**
-   * Waits until {@code condition} answers true, polling; an exception counts as "not yet" and is
+   * Waits until {@code condition} answers true; an exception counts as "not yet" and is
    * attached to the failure naming {@code what} when {@code timeout} passes.
    */
   public static void until(String what, java.time.Duration timeout, java.util.concurrent.Callable<Boolean> condition) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    Exception last = null;
-    while (true) {
-      try {
-        if (Boolean.TRUE.equals(condition.call())) {
-          return;
-        }
-      } catch (Exception e) {
-        last = e;
-      }
-      if (System.nanoTime() - deadline > 0) {
-        throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting until " + what, last);
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20));
-    }
+    io.tandem.testkit.Wait.until(what, timeout, condition);
   }
+
 }

@@ -382,20 +382,7 @@ class NameNodeGuardTest {
   }
 
   private static void await(String what, Callable<Boolean> condition) {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    Exception last = null;
-    while (true) {
-      try {
-        if (condition.call()) {
-          return;
-        }
-      } catch (Exception e) {
-        last = e;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + WAIT.toSeconds() + " s waiting until " + what, last);
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
-    }
+    io.tandem.testkit.Wait.until(what, WAIT, condition);
   }
+
 }

@@ -9,7 +9,7 @@ import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.curator.test.TestingServer;
@@ -388,13 +388,8 @@ public final class EmbeddedClusters implements AutoCloseable {
     factory.setAccessible(true);
     ZooKeeperServer zks = ((ServerCnxnFactory) factory.invoke(zkMain)).getZooKeeperServer();
     zks.expire(sessionId);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (zks.getSessionTracker().isTrackingSession(sessionId)) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("ZooKeeper session 0x" + Long.toHexString(sessionId) + " not closed in 30 s");
-      }
-      Thread.sleep(10);
-    }
+    Wait.await("ZooKeeper closed session 0x" + Long.toHexString(sessionId), Duration.ofSeconds(30),
+        () -> !zks.getSessionTracker().isTrackingSession(sessionId));
   }
 
   /** How long {@link #start()} took, in milliseconds. */
