@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -75,6 +76,30 @@ public final class FenceParticipant implements Closeable {
   private static final long ZK_CALL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   private enum LocalPhase { ARMING, ACKED, RELEASED }
+
+  /**
+   * Ways to break the fence on purpose, so the chain test can show it catches each one (its
+   * negative controls). Nothing in the product sets one: only a test, in the JVM of an embedded
+   * cluster, through {@link #breakFenceForNegativeControl}.
+   */
+  public enum Breakage {
+    /** The fence as designed. */
+    NONE,
+    /** Ack without waiting for the writes that passed the fence check before it went up. */
+    ACK_BEFORE_DRAIN,
+    /** Ack as flushed without the fixing flush, so the SKIPFLUSH table snapshots miss the memstore. */
+    SKIPFLUSH_WITHOUT_FLUSH
+  }
+
+  private static volatile Breakage breakage = Breakage.NONE;
+
+  /** For negative-control tests only (see {@link Breakage}); {@code NONE} restores the fence. */
+  public static void breakFenceForNegativeControl(Breakage b) {
+    breakage = Objects.requireNonNull(b, "breakage");
+    if (b != Breakage.NONE) {
+      LOG.warn("the fence of this JVM's RegionServers is broken on purpose ({}): a negative control", b);
+    }
+  }
 
   private static final class ActiveCut {
     final CutSpec spec;
@@ -383,13 +408,22 @@ public final class FenceParticipant implements Closeable {
     long now = System.nanoTime();
     long deadline = Math.min(cut.seenNanos + TimeUnit.MILLISECONDS.toNanos(spec.leaseMs()),
         now + TimeUnit.MILLISECONDS.toNanos(Math.max(0, spec.armDeadlineMs() - System.currentTimeMillis())));
+    Breakage broken = breakage;
     for (RegionFence r : mine) {
-      if (!r.awaitDrained(deadline)) {
+      if (broken != Breakage.ACK_BEFORE_DRAIN && !r.awaitDrained(deadline)) {
         abort(cut, r + " still had " + r.inFlight() + " write operations in flight at the arm deadline");
         return;
       }
     }
     long drained = System.nanoTime();
+    if (broken == Breakage.SKIPFLUSH_WITHOUT_FLUSH) {
+      cut.drainMs = TimeUnit.NANOSECONDS.toMillis(drained - now);
+      cut.flushed = true;
+      if (writeAck(cut)) {
+        cut.phase = LocalPhase.ACKED;
+      }
+      return;
+    }
     // Flush every fenced region in parallel; ack as soon as each flush has snapshotted its
     // memstore (milliseconds), not when the files are written (the slow part): writes may flow
     // again from then on, the flushes will still write exactly the cut.

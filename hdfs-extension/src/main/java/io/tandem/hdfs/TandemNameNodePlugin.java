@@ -55,6 +55,21 @@ import io.tandem.core.zk.ZkSession;
  */
 public final class TandemNameNodePlugin implements ServicePlugin {
   private static final Logger LOG = LoggerFactory.getLogger(TandemNameNodePlugin.class);
+
+  /**
+   * True only in a negative-control test of the chain check: the NameNodes of this JVM then also
+   * snapshot a cut the controller has already released, the guard against a controller that
+   * releases too early taken out. Nothing in the product sets it.
+   */
+  private static volatile boolean snapshotAfterRelease;
+
+  /** For negative-control tests only (see {@link #snapshotAfterRelease}); {@code false} restores the guard. */
+  public static void breakFenceForNegativeControl(boolean snapshotReleasedCuts) {
+    snapshotAfterRelease = snapshotReleasedCuts;
+    if (snapshotReleasedCuts) {
+      LOG.warn("TandemNameNodePlugin: this JVM's NameNodes snapshot released cuts too, on purpose: a negative control");
+    }
+  }
   private static final long ZK_CALL_NANOS = TimeUnit.SECONDS.toNanos(10);
   private static final String PARTICIPANT = "namenode";
 
@@ -248,7 +263,10 @@ public final class TandemNameNodePlugin implements ServicePlugin {
       return;
     }
     List<String> children = zk.children(path, watcher, deadline);
-    if (children.contains(CutProtocol.HDFS) || CutProtocol.phaseOf(children) != CutProtocol.Phase.ARMING) {
+    CutProtocol.Phase phase = CutProtocol.phaseOf(children);
+    boolean tooLate = phase == CutProtocol.Phase.DONE
+        || (phase == CutProtocol.Phase.RELEASED && !snapshotAfterRelease);
+    if (children.contains(CutProtocol.HDFS) || tooLate) {
       answered.add(id);
       return;
     }

@@ -166,6 +166,18 @@ public final class FencedCutTaker implements CutTaker, Closeable {
     /** After the table snapshots exist, before the checks that decide the outcome. */
     default void beforeVerify(String cutId) throws IOException {
     }
+
+    /**
+     * True only for a negative control that breaks the fence: release the writes before the
+     * HDFS snapshots, then call {@link #afterEarlyRelease} before asking for them.
+     */
+    default boolean releaseBeforeHdfsSnapshots() {
+      return false;
+    }
+
+    /** With {@link #releaseBeforeHdfsSnapshots}: writes flow again, the HDFS snapshots are not taken yet. */
+    default void afterEarlyRelease(String cutId) throws IOException {
+    }
   }
 
   /** Where a region is served, as hbase:meta says; the open sequence number changes on every reopen. */
@@ -329,6 +341,11 @@ public final class FencedCutTaker implements CutTaker, Closeable {
 
       Instant takenAt = Instant.now();
       long lockHoldMs = 0;
+      boolean releasedEarly = hooks.releaseBeforeHdfsSnapshots();
+      if (releasedEarly) {
+        zk.create().forPath(protocol.child(cutId, CutProtocol.RELEASED));
+        hooks.afterEarlyRelease(cutId);
+      }
       if (!plan.dirSnapshots().isEmpty()) {
         long h0 = System.nanoTime();
         dirsDone.addAll(plan.dirs());
@@ -342,7 +359,9 @@ public final class FencedCutTaker implements CutTaker, Closeable {
         ackLatency.put(NAMENODE, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - h0));
       }
 
-      zk.create().forPath(protocol.child(cutId, CutProtocol.RELEASED));
+      if (!releasedEarly) {
+        zk.create().forPath(protocol.child(cutId, CutProtocol.RELEASED));
+      }
       long releasedNanos = System.nanoTime();
       long fenceWindowMs = TimeUnit.NANOSECONDS.toMillis(releasedNanos - publishNanos);
       awaitAcks(zk, cutId, tables, armedPlacement, true,

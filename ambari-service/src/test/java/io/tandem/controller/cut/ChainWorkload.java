@@ -203,6 +203,9 @@ final class ChainWorkload implements AutoCloseable {
         }
       }
     }
+    for (String half : view.incomplete()) {
+      out.add(label + ": incomplete in the cut: " + half);
+    }
     return out;
   }
 }

@@ -21,11 +21,14 @@ import org.apache.hadoop.hbase.client.Result;
 import org.apache.hadoop.hbase.client.ResultScanner;
 import org.apache.hadoop.hbase.client.Scan;
 import org.apache.hadoop.hbase.client.Table;
+import org.apache.hadoop.hbase.client.TableDescriptorBuilder;
 import org.apache.hadoop.hbase.util.Bytes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import io.tandem.controller.ControllerContext;
 import io.tandem.controller.ControllerFixture;
@@ -276,5 +279,127 @@ class ConsistentCutChainTest {
     System.out.printf("sequential cut %s restored on the secondary: violations %s; control %.1f s%n",
         broken.cutId(), live, (System.nanoTime() - t0) / 1e9);
     assertFalse(live.isEmpty(), "the broken chains must show in the restored tables and directories too");
+  }
+
+  /** The fence broken on purpose, one way per case: each is a negative control of the chain check. */
+  enum BrokenFence {
+    /** The controller releases writes before the NameNode snapshots the directories. */
+    RELEASE_BEFORE_HDFS_SNAPSHOT,
+    /** The RegionServers ack as flushed without the fixing flush; the table snapshots skip the flush. */
+    SKIPFLUSH_WITHOUT_FLUSH,
+    /** The RegionServers ack without draining the writes that passed the fence check (slow write path). */
+    ACK_BEFORE_DRAIN
+  }
+
+  /**
+   * The chain check catches a fence broken from inside, not only the unfenced sequential cut: the
+   * same workload, shipping and checker as the fenced test, with one step of the fence taken out.
+   * Where the break needs the controller to be slow to show (a NameNode that takes its time), the
+   * controller waits for the writers to move on before asking for the HDFS snapshots; the correct
+   * fence is immune to that wait.
+   */
+  @ParameterizedTest
+  @EnumSource(BrokenFence.class)
+  void aFenceBrokenFromInsideIsCaughtByTheChainCheck(BrokenFence broken, EmbeddedClusters c) throws Exception {
+    String ns = switch (broken) {
+      case RELEASE_BEFORE_HDFS_SNAPSHOT -> "brkrel";
+      case SKIPFLUSH_WITHOUT_FLUSH -> "brkflush";
+      case ACK_BEFORE_DRAIN -> "brkdrain";
+    };
+    ChainWorkload w = workload(c, ns);
+    if (broken == BrokenFence.ACK_BEFORE_DRAIN) {
+      slowWrites(c, w.t1, w.t2);
+    }
+    FencedCutTaker.Hooks hooks = new FencedCutTaker.Hooks() {
+      @Override
+      public boolean releaseBeforeHdfsSnapshots() {
+        return broken == BrokenFence.RELEASE_BEFORE_HDFS_SNAPSHOT;
+      }
+
+      @Override
+      public void afterEarlyRelease(String cutId) {
+        letWritersMoveOn(w, 3 * WRITERS);
+      }
+
+      @Override
+      public void afterArmed(String cutId) {
+        if (broken == BrokenFence.ACK_BEFORE_DRAIN) {
+          // the puts caught in the slow write path land after the fixing flushes, then their
+          // writers' next writes (a file, for a writer at the start of its chain) follow
+          letWritersMoveOn(w, WRITERS);
+        }
+      }
+    };
+    List<String> violations = new ArrayList<>();
+    int cuts = 0;
+    long t0 = System.nanoTime();
+    FencedCutTaker.Settings settings = FencedCutTaker.Settings.from(ctx.conf().raw());
+    ControllerContext.Roles r = ctx.roles();
+    try (FencedCutTaker taker = new FencedCutTaker(r.primary(), r.secondary(), settings,
+        new ClockSkewProbe(System::currentTimeMillis, settings.clockProbeDir()), hooks)) {
+      breakRegionServersFence(broken == BrokenFence.RELEASE_BEFORE_HDFS_SNAPSHOT ? "NONE" : broken.name());
+      letNameNodesSnapshotReleasedCuts(broken == BrokenFence.RELEASE_BEFORE_HDFS_SNAPSHOT);
+      BackupService backups = backups(taker, w);
+      w.start();
+      while (violations.isEmpty() && cuts < 5) {
+        awaitProgress(w);
+        Manifest m = backUp(backups, ns);
+        cuts++;
+        violations.addAll(w.violations(onSecondary(m), "shipped " + m.cutId()));
+        w.resume();
+      }
+    } finally {
+      breakRegionServersFence("NONE");
+      letNameNodesSnapshotReleasedCuts(false);
+      w.close();
+    }
+    System.out.printf("broken fence %s: %d cut(s) taken and shipped, %.1f s; violations found on the secondary: %s%n",
+        broken, cuts, (System.nanoTime() - t0) / 1e9, violations);
+    assertFalse(violations.isEmpty(), "the chain check must catch a fence broken by " + broken);
+  }
+
+  /**
+   * Sets {@code FenceParticipant.Breakage} of the embedded RegionServers (they run in this JVM and
+   * load the coprocessor from its class path). By reflection: the controller's code never compiles
+   * against the server jars, and its tests keep to that.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static void breakRegionServersFence(String breakage) throws ReflectiveOperationException {
+    Class<?> participant = Class.forName("io.tandem.hbase.FenceParticipant");
+    Class<? extends Enum> kind = (Class<? extends Enum>) Class.forName("io.tandem.hbase.FenceParticipant$Breakage");
+    participant.getMethod("breakFenceForNegativeControl", kind).invoke(null, Enum.valueOf(kind, breakage));
+  }
+
+  /**
+   * The NameNode plugin refuses to snapshot a cut that is already released: for the early-release
+   * control that guard is taken out too (same JVM, by reflection, as above).
+   */
+  private static void letNameNodesSnapshotReleasedCuts(boolean on) throws ReflectiveOperationException {
+    Class.forName("io.tandem.hdfs.TandemNameNodePlugin").getMethod("breakFenceForNegativeControl", boolean.class)
+        .invoke(null, on);
+  }
+
+  /** Gives the writers up to 10 s to make {@code acks} more acknowledged writes; goes on either way. */
+  private static void letWritersMoveOn(ChainWorkload w, int acks) {
+    int before = w.totalAcked();
+    try {
+      ControllerFixture.await("writers to move on during the broken fence", Duration.ofSeconds(10),
+          () -> w.totalAcked() >= before + acks);
+    } catch (AssertionError stillBlocked) {
+      // this cut may then show nothing; the next one may
+    }
+  }
+
+  /** Loads {@link SlowWritePath} on the tables (after Tandem's system observer). */
+  private static void slowWrites(EmbeddedClusters c, TableName... tables) throws Exception {
+    try (Admin admin = c.primary().getConnection().getAdmin()) {
+      for (TableName t : tables) {
+        admin.modifyTable(TableDescriptorBuilder.newBuilder(admin.getDescriptor(t))
+            .setCoprocessor(SlowWritePath.class.getName()).build());
+      }
+    }
+    for (TableName t : tables) {
+      c.primary().waitUntilAllRegionsAssigned(t);
+    }
   }
 }

@@ -22,6 +22,7 @@ import org.apache.hadoop.hbase.util.Bytes;
  * failover would hand it to applications.
  */
 final class LiveCutView implements CutView {
+  private final Set<String> incomplete = new java.util.TreeSet<>();
   private final Connection hbase;
   private final FileSystem fs;
 
@@ -31,11 +32,20 @@ final class LiveCutView implements CutView {
   }
 
   @Override
+  public Set<String> incomplete() {
+    return incomplete;
+  }
+
+  @Override
   public Set<String> rows(String table) throws IOException {
     Set<String> rows = new HashSet<>();
     try (Table t = hbase.getTable(TableName.valueOf(table)); ResultScanner rs = t.getScanner(new Scan())) {
       for (Result r : rs) {
-        rows.add(Bytes.toString(r.getRow()));
+        if (CutView.whole(r)) {
+          rows.add(Bytes.toString(r.getRow()));
+        } else {
+          incomplete.add(table + ": row " + Bytes.toStringBinary(r.getRow()));
+        }
       }
     }
     return rows;
@@ -46,7 +56,9 @@ final class LiveCutView implements CutView {
     Set<String> names = new HashSet<>();
     try {
       for (FileStatus st : fs.listStatus(new Path(dir))) {
-        names.add(st.getPath().getName());
+        if (CutView.whole(st)) {
+          names.add(st.getPath().getName());
+        }
       }
     } catch (FileNotFoundException e) {
       // A directory the restore did not create holds nothing.

@@ -27,6 +27,7 @@ import io.tandem.core.catalog.Manifest;
  * under the directory's replica, where shipping put it.
  */
 final class SnapshotCutView implements CutView {
+  private final Set<String> incomplete = new java.util.TreeSet<>();
   private final Configuration conf;
   private final Map<String, String> tableSnapshots;
   private final Map<String, String> dirSnapshotPaths;
@@ -62,6 +63,11 @@ final class SnapshotCutView implements CutView {
   }
 
   @Override
+  public Set<String> incomplete() {
+    return incomplete;
+  }
+
+  @Override
   public Set<String> rows(String table) throws IOException {
     String snapshot = require(tableSnapshots, table);
     FileSystem fs = FileSystem.get(conf);
@@ -70,7 +76,11 @@ final class SnapshotCutView implements CutView {
     try (TableSnapshotScanner scanner = new TableSnapshotScanner(conf, CommonFSUtils.getRootDir(conf), restore,
         snapshot, new Scan())) {
       for (Result r = scanner.next(); r != null; r = scanner.next()) {
-        rows.add(Bytes.toString(r.getRow()));
+        if (CutView.whole(r)) {
+          rows.add(Bytes.toString(r.getRow()));
+        } else {
+          incomplete.add(table + ": row " + Bytes.toStringBinary(r.getRow()));
+        }
       }
     } finally {
       fs.delete(restore, true);
@@ -83,7 +93,9 @@ final class SnapshotCutView implements CutView {
     FileSystem fs = FileSystem.get(conf);
     Set<String> names = new HashSet<>();
     for (FileStatus st : fs.listStatus(new Path(require(dirSnapshotPaths, dir)))) {
-      names.add(st.getPath().getName());
+      if (CutView.whole(st)) {
+        names.add(st.getPath().getName());
+      }
     }
     return names;
   }
