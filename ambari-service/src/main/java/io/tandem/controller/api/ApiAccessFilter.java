@@ -30,7 +30,7 @@ import io.tandem.core.json.Json;
  * <li>its Origin, when present, is this server's own (scheme, host and port of the request);</li>
  * <li>its user is in {@code tandem.admin.acl} when it changes anything (every method but GET, HEAD and OPTIONS) or
  *     reads the daemon's pages ({@code /conf}, {@code /jmx}, {@code /logLevel}, {@code /stacks} and
- *     whatever else is not the API or the index), else in {@code tandem.read.acl} or the admin ACL;</li>
+ *     whatever else is not the API or the status page's files), else in {@code tandem.read.acl} or the admin ACL;</li>
  * <li>a request that changes anything carries the {@value #CSRF_HEADER} header (which a cross-site form or
  *     a "simple" cross-site request cannot send; Hadoop's RestCsrfPreventionFilter convention) and, with a
  *     body, a JSON Content-Type.</li>
@@ -41,6 +41,8 @@ import io.tandem.core.json.Json;
  */
 public final class ApiAccessFilter implements Filter {
   public static final String CSRF_HEADER = "X-XSRF-HEADER";
+  /** The status page's files in {@code webapps/tandem}: readers may load them, as they may read the API. */
+  static final Set<String> PAGE = Set.of("/index.html", "/status.js", "/status.css");
 
   /** What the filter decides with; one per server. */
   record Rules(AccessControlList admins, AccessControlList readers, Set<String> hosts, boolean anyHost) {
@@ -93,7 +95,7 @@ public final class ApiAccessFilter implements Filter {
     }
     // OPTIONS answers nothing but Allow (no CORS headers): hadoop-auth's client authenticates with it.
     boolean reads = "GET".equals(method) || "HEAD".equals(method) || "OPTIONS".equals(method);
-    boolean admin = !reads || !(path.startsWith("/api/v1/") || path.equals("/") || path.equals("/index.html")
+    boolean admin = !reads || !(path.startsWith("/api/v1/") || path.equals("/") || PAGE.contains(path)
         || path.startsWith("/static/"));
     UserGroupInformation ugi = UserGroupInformation.createRemoteUser(user);
     if (admin ? !r.admins().isUserAllowed(ugi) : !(r.readers().isUserAllowed(ugi) || r.admins().isUserAllowed(ugi))) {

@@ -349,7 +349,16 @@ public final class ApiServer implements Closeable {
         }
         requireMethod(method, "GET");
         if (p.length == 5) {
-          return ctx.catalog().list(service);
+          // ?limit=N: only the newest N cuts (the status page's timeline), still oldest first.
+          String limit = query(ex, "limit").get("limit");
+          List<io.tandem.core.catalog.Manifest> all = ctx.catalog().list(service);
+          if (limit == null) {
+            return all;
+          }
+          if (!limit.matches("[1-9][0-9]{0,4}")) {
+            throw TandemException.invalid("query parameter limit=" + limit + " must be a whole number from 1 to 99999");
+          }
+          return all.subList(Math.max(0, all.size() - Integer.parseInt(limit)), all.size());
         }
         return ctx.catalog().require(service, p[5]);
       }
@@ -403,6 +412,11 @@ public final class ApiServer implements Closeable {
           }
           return new Accepted(plan);
         }
+        if (p.length == 5 && "guards".equals(p[4])) {
+          requireMethod(method, "GET");
+          query(ex);
+          return guards();
+        }
         throw TandemException.notFound("no such endpoint " + String.join("/", p));
       }
       case "users" -> {
@@ -453,6 +467,43 @@ public final class ApiServer implements Closeable {
       }
       default -> throw TandemException.notFound("no such endpoint /api/v1/" + resource);
     }
+  }
+
+  /**
+   * {@code GET /api/v1/identity/guards}: per cluster, the identity guards registered in the controller's
+   * ZooKeeper and the epoch each applied ({@code acknowledged}: it applied the record's current epoch).
+   * A guard that never registered is not listed (the switch's {@code GuardRoster} names those).
+   */
+  private Map<String, Object> guards() throws Exception {
+    io.tandem.core.identity.IdentityRecord rec = ctx.identity().require().record();
+    org.apache.curator.framework.CuratorFramework zk = ctx.zk();
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("epoch", rec.epoch());
+    List<Map<String, Object>> clusters = new java.util.ArrayList<>();
+    for (String cluster : new java.util.TreeSet<>(ctx.clusters().keySet())) {
+      String dir = ctx.identity().layout().members(cluster);
+      List<Map<String, Object>> members = new java.util.ArrayList<>();
+      for (String m : zk.checkExists().forPath(dir) == null ? List.<String>of() : zk.getChildren().forPath(dir)) {
+        try {
+          io.tandem.core.identity.GuardAck ack = io.tandem.core.identity.GuardAck.decode(zk.getData().forPath(dir + "/" + m));
+          Map<String, Object> g = new LinkedHashMap<>();
+          g.put("member", m);
+          g.put("epoch", ack.epoch());
+          g.put("acknowledged", ack.epoch() == rec.epoch());
+          g.put("allowsWrites", ack.allowsWrites());
+          g.put("state", ack.state());
+          g.put("appliedAt", ack.appliedAt().toString());
+          members.add(g);
+        } catch (org.apache.zookeeper.KeeperException.NoNodeException gone) {
+          // Its session ended between list and read: that guard is gone.
+        } catch (IllegalArgumentException unreadable) {
+          members.add(Map.of("member", m, "acknowledged", false, "state", "unreadable: " + unreadable.getMessage()));
+        }
+      }
+      clusters.add(Map.of("cluster", cluster, "guards", members));
+    }
+    out.put("clusters", clusters);
+    return out;
   }
 
   /** Cluster names a switch may name (as tandem.primary.name and tandem.secondary.name are written). */
