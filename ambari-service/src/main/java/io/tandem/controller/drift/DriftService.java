@@ -171,10 +171,15 @@ public final class DriftService {
           evidence.add(added + " store files added and " + removed + " removed since the cut (flushed writes,"
               + " bulk loads, compactions or splits)");
         } else {
-          cells = cellsSince(primary, tn, cut.moment(), calls);
-          changed = cells;
-          evidence.add(cells ? "cells written at or after the cut's moment " + cut.moment() + " (not yet flushed)"
-              : "the cut's store files, and no cell at or after the cut's moment " + cut.moment());
+          try {
+            cells = cellsSince(primary, tn, cut.moment(), calls);
+            changed = cells;
+            evidence.add(cells ? "cells written at or after the cut's moment " + cut.moment() + " (not yet flushed)"
+                : "the cut's store files, and no cell at or after the cut's moment " + cut.moment());
+          } catch (IOException e) {
+            // A disabled or unassigned table cannot be scanned; its files still say something.
+            evidence.add("the cut's store files; unflushed cells not probed: " + firstLine(e));
+          }
         }
       } else if (p && entry == null) {
         evidence.add(cut == null ? "no COMPLETE cut yet" : "not in cut " + cut.cutId()
