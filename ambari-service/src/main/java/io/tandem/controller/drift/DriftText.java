@@ -22,8 +22,8 @@ public final class DriftText {
     DriftReport.Cut c = r.cut();
     out.println(r.service() + ": " + (r.drift() ? "DRIFT" : "no drift") + " beyond "
         + (c == null ? "(no COMPLETE cut yet)" : "cut " + c.cutId() + " (age " + age(c.ageSeconds())
-            + ", secondary " + r.secondary() + (c.replicaAtCut() ? " at it" : " NOT at it: "
-            + String.join("; ", c.replicaProblems())) + ")"));
+            + "; " + r.secondary() + (c.replicaAtCut() ? " holds it)" : " does NOT hold it: "
+            + String.join("; ", c.replicaProblems()) + ")")));
     List<String> primaryOnly = new ArrayList<>();
     List<String> secondaryOnly = new ArrayList<>();
     List<String> changed = new ArrayList<>();
