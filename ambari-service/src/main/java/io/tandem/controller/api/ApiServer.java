@@ -465,6 +465,23 @@ public final class ApiServer implements Closeable {
         return ctx.leftovers(ctx.locks()::isLocked)
             .collect(req.dryRun());
       }
+      case "drift" -> {
+        // GET /api/v1/drift[?service=s]: what differs beyond the newest COMPLETE cut (docs/drift.md)
+        requireMethod(method, "GET");
+        if (p.length != 4) {
+          throw TandemException.notFound("no such endpoint " + String.join("/", p) + ": use /api/v1/drift?service={service}");
+        }
+        String service = query(ex, "service").get("service");
+        if (service == null) {
+          return new io.tandem.controller.drift.DriftService(ctx).all();
+        }
+        try {
+          io.tandem.core.policy.PolicyValidator.requireServiceName(service);
+        } catch (TandemException e) {
+          throw TandemException.invalid("query parameter service: " + e.getMessage());
+        }
+        return new io.tandem.controller.drift.DriftService(ctx).report(service);
+      }
       default -> throw TandemException.notFound("no such endpoint /api/v1/" + resource);
     }
   }

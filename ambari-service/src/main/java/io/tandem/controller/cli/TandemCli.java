@@ -45,7 +45,8 @@ import picocli.CommandLine.ParentCommand;
     description = "Consistent cross-cluster backup and failover for Hadoop.",
     subcommands = {TandemCli.PolicyCmd.class, TandemCli.BackupCmd.class, TandemCli.RestoreCmd.class,
         TandemCli.UsersCmd.class, TandemCli.IdentityCmd.class, TandemCli.ControllerCmd.class,
-        TandemCli.ConfigCmd.class, TandemCli.GcCmd.class})
+        TandemCli.ConfigCmd.class, TandemCli.GcCmd.class,
+        TandemCli.DriftCmd.class})
 public final class TandemCli {
 
   @Option(names = "--conf", description = "tandem-site.xml (default: $TANDEM_CONF_DIR/tandem-site.xml or /etc/tandem/conf/tandem-site.xml)")
@@ -627,6 +628,53 @@ public final class TandemCli {
           r.errors().forEach(e -> System.err.println("tandem: " + e));
         }
         return r.ok() ? 0 : 1;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- drift
+  @Command(name = "drift", mixinStandardHelpOptions = true,
+      description = "What differs now between the primary and the secondary beyond each service's newest COMPLETE"
+          + " cut: tables and regions, files, grants and ACLs (docs/drift.md). Changes nothing."
+          + " Exit code 0 when computed (drift or not), 1 when a report could not be computed.")
+  static final class DriftCmd implements Callable<Integer> {
+    @ParentCommand
+    TandemCli root;
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+    @Option(names = "--service", description = "only this service (default: every service with a policy)")
+    String service;
+    @Option(names = "--json", description = "print the report as JSON (as GET /api/v1/drift answers)")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+      if (service != null) {
+        try {
+          io.tandem.core.policy.PolicyValidator.requireServiceName(service);
+        } catch (TandemException e) {
+          throw TandemException.invalid("--service: " + e.getMessage());
+        }
+      }
+      try (ControllerContext ctx = root.open()) {
+        io.tandem.controller.drift.DriftService drift = new io.tandem.controller.drift.DriftService(ctx);
+        List<io.tandem.controller.drift.DriftReport> reports = service == null ? drift.all()
+            : List.of(drift.report(service));
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+          out.println(Json.write(service == null ? reports : reports.get(0)));
+        } else {
+          reports.forEach(r -> io.tandem.controller.drift.DriftText.print(r, out));
+        }
+        out.flush();
+        boolean failed = false;
+        for (io.tandem.controller.drift.DriftReport r : reports) {
+          if (r.error() != null) {
+            spec.commandLine().getErr().println("tandem: drift of " + r.service() + ": " + r.error());
+            failed = true;
+          }
+        }
+        return failed ? 1 : 0;
       }
     }
   }

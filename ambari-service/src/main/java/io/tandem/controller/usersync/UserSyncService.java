@@ -138,9 +138,7 @@ public final class UserSyncService {
       UserData last = catalog.pushedUsers(policy.service()).orElse(UserData.empty(policy.service(), secondary.name()));
       diffs = UserDataDiff.push(fromPrimary, last);
     } else {
-      UserData there = read(secondary, policy, tables, dirs(policy), Map.of());
-      Set<String> seen = catalog.addSeenPrincipals(policy.service(), fromPrimary.principals());
-      diffs = UserDataDiff.reconcile(fromPrimary, there, seen, removeExtra);
+      diffs = reconcileDiffs(policy, fromPrimary, tables, fromPrimary.principals(), removeExtra);
     }
     List<Difference> done = dryRun ? plan(diffs) : apply(diffs);
     Report report = report(policy.service(), mode.text(), dryRun, removeExtra, done);
@@ -148,6 +146,28 @@ public final class UserSyncService {
       catalog.putPushedUsers(policy.service(), fromPrimary);
     }
     return report;
+  }
+
+  /**
+   * What a reconcile dry run would report now, reading both clusters, and nothing else: unlike
+   * {@code sync(service, RECONCILE, true, false)} it does not even record the principals it saw
+   * (a read for the drift report changes no state). Fixable differences are PLANNED.
+   *
+   * @throws TandemException NOT_FOUND for an unknown service
+   */
+  public List<Difference> differences(String service) throws IOException {
+    Policy policy = policies.get(service);
+    List<String> tables = inventory.tables(policy);
+    UserData now = read(primary, policy, tables, dirs(policy), Map.of());
+    return plan(reconcileDiffs(policy, now, tables, Set.of(), false));
+  }
+
+  /** Reconcile's differences; {@code recordSeen} are added to the principals seen first (none: a pure read). */
+  private List<Difference> reconcileDiffs(Policy policy, UserData fromPrimary, List<String> tables,
+      Set<String> recordSeen, boolean removeExtra) throws IOException {
+    UserData there = read(secondary, policy, tables, dirs(policy), Map.of());
+    Set<String> seen = catalog.addSeenPrincipals(policy.service(), recordSeen);
+    return UserDataDiff.reconcile(fromPrimary, there, seen, removeExtra);
   }
 
   /**
