@@ -6,7 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -33,6 +35,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
 
 /**
@@ -49,6 +52,27 @@ import picocli.CommandLine.ParentCommand;
         TandemCli.DriftCmd.class})
 public final class TandemCli {
 
+  /**
+   * A command: prints to the writers {@link #run} was given (never to System.out directly), so
+   * tests and embedders see everything it says.
+   */
+  abstract static class Cmd implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandSpec commandSpec;
+
+    PrintWriter out() {
+      return commandSpec.commandLine().getOut();
+    }
+
+    PrintWriter err() {
+      return commandSpec.commandLine().getErr();
+    }
+  }
+
+  @Option(names = "-D", paramLabel = "key=value", scope = CommandLine.ScopeType.INHERIT,
+      description = "override a setting of tandem-site.xml for this command (repeatable), as Hadoop's -D does")
+  Map<String, String> overrides = new LinkedHashMap<>();
+
   @Option(names = "--conf", description = "tandem-site.xml (default: $TANDEM_CONF_DIR/tandem-site.xml or /etc/tandem/conf/tandem-site.xml)")
   Path conf;
 
@@ -58,7 +82,14 @@ public final class TandemCli {
       String dir = System.getenv().getOrDefault("TANDEM_CONF_DIR", "/etc/tandem/conf");
       p = Path.of(dir, "tandem-site.xml");
     }
-    return TandemConf.load(p);
+    TandemConf c = TandemConf.load(p);
+    overrides.forEach((k, v) -> {
+      if (k.isBlank()) {
+        throw TandemException.invalid("-D needs key=value, got '=" + v + "'");
+      }
+      c.raw().set(k.trim(), v);
+    });
+    return c;
   }
 
   ControllerContext open() throws IOException {
@@ -105,7 +136,10 @@ public final class TandemCli {
       err.println("tandem: " + io.tandem.controller.api.ApiServer.oneLine(e.getClass().getSimpleName() + ": " + e.getMessage()));
       return 1;
     });
-    return cl.execute(args);
+    int rc = cl.execute(args);
+    out.flush();
+    err.flush();
+    return rc;
   }
 
   static PolicySpec readPolicyFile(Path file) throws IOException {
@@ -167,7 +201,7 @@ public final class TandemCli {
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Validate and store a new policy.")
-    static final class Create implements Callable<Integer> {
+    static final class Create extends Cmd {
       @ParentCommand
       PolicyCmd parent;
       @CommandLine.Mixin
@@ -180,15 +214,15 @@ public final class TandemCli {
         try (ControllerContext ctx = parent.root.open()) {
           PolicySpec s = spec.toSpec();
           Policy p = dryRun ? ctx.policies().check(s, false) : ctx.policies().create(s);
-          System.out.println((dryRun ? "valid (dry run, nothing stored): " : "created policy ") + p.service());
-          System.out.println(Json.write(p.toSpec()));
+          out().println((dryRun ? "valid (dry run, nothing stored): " : "created policy ") + p.service());
+          out().println(Json.write(p.toSpec()));
           return 0;
         }
       }
     }
 
     @Command(name = "update", mixinStandardHelpOptions = true, description = "Validate and replace a policy.")
-    static final class Update implements Callable<Integer> {
+    static final class Update extends Cmd {
       @ParentCommand
       PolicyCmd parent;
       @CommandLine.Mixin
@@ -201,24 +235,24 @@ public final class TandemCli {
         try (ControllerContext ctx = parent.root.open()) {
           PolicySpec s = spec.toSpec();
           Policy p = dryRun ? ctx.policies().check(s, true) : ctx.policies().update(s);
-          System.out.println((dryRun ? "valid (dry run, nothing changed): " : "updated policy ") + p.service());
+          out().println((dryRun ? "valid (dry run, nothing changed): " : "updated policy ") + p.service());
           return 0;
         }
       }
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List policies.")
-    static final class ListCmd implements Callable<Integer> {
+    static final class ListCmd extends Cmd {
       @ParentCommand
       PolicyCmd parent;
 
       @Override
       public Integer call() throws Exception {
         try (ControllerContext ctx = parent.root.open()) {
-          System.out.printf("%-20s %-6s %-7s %s%n", "SERVICE", "MODE", "RETAIN", "SCHEDULES / DATA SETS");
+          out().printf("%-20s %-6s %-7s %s%n", "SERVICE", "MODE", "RETAIN", "SCHEDULES / DATA SETS");
           for (Policy p : ctx.policies().list()) {
             PolicySpec s = p.toSpec();
-            System.out.printf("%-20s %-6s %-7d %s / %s%n", p.service(), s.mode(), p.retain(), s.schedules(), s.datasets());
+            out().printf("%-20s %-6s %-7d %s / %s%n", p.service(), s.mode(), p.retain(), s.schedules(), s.datasets());
           }
           return 0;
         }
@@ -226,7 +260,7 @@ public final class TandemCli {
     }
 
     @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one policy as JSON.")
-    static final class Show implements Callable<Integer> {
+    static final class Show extends Cmd {
       @ParentCommand
       PolicyCmd parent;
       @Parameters(paramLabel = "SERVICE")
@@ -235,14 +269,14 @@ public final class TandemCli {
       @Override
       public Integer call() throws Exception {
         try (ControllerContext ctx = parent.root.open()) {
-          System.out.println(Json.write(ctx.policies().get(service).toSpec()));
+          out().println(Json.write(ctx.policies().get(service).toSpec()));
           return 0;
         }
       }
     }
 
     @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a policy (its cuts stay in the catalog).")
-    static final class Delete implements Callable<Integer> {
+    static final class Delete extends Cmd {
       @ParentCommand
       PolicyCmd parent;
       @Parameters(paramLabel = "SERVICE")
@@ -256,7 +290,7 @@ public final class TandemCli {
           if (!ctx.policies().delete(service, dryRun)) {
             throw TandemException.notFound("service " + service + " has no policy");
           }
-          System.out.println((dryRun ? "would delete" : "deleted") + " policy " + service);
+          out().println((dryRun ? "would delete" : "deleted") + " policy " + service);
           return 0;
         }
       }
@@ -271,7 +305,7 @@ public final class TandemCli {
     TandemCli root;
 
     @Command(name = "run", mixinStandardHelpOptions = true, description = "Cut, ship and verify a service now; prints progress.")
-    static final class Run implements Callable<Integer> {
+    static final class Run extends Cmd {
       @ParentCommand
       BackupCmd parent;
       @Option(names = "--service", required = true)
@@ -280,15 +314,15 @@ public final class TandemCli {
       @Override
       public Integer call() throws Exception {
         try (ControllerContext ctx = parent.root.open()) {
-          Manifest m = ctx.backups().run(service, Instant.now(), p -> System.err.println("  " + p.line()));
-          System.out.println(Json.write(m));
+          Manifest m = ctx.backups().run(service, Instant.now(), p -> err().println("  " + p.line()));
+          out().println(Json.write(m));
           return m.state() == io.tandem.core.catalog.CutState.COMPLETE ? 0 : 1;
         }
       }
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List a service's cuts, oldest first.")
-    static final class ListCmd implements Callable<Integer> {
+    static final class ListCmd extends Cmd {
       @ParentCommand
       BackupCmd parent;
       @Option(names = "--service", required = true)
@@ -297,9 +331,9 @@ public final class TandemCli {
       @Override
       public Integer call() throws Exception {
         try (ControllerContext ctx = parent.root.open()) {
-          System.out.printf("%-36s %-9s %-24s %12s %12s %s%n", "CUT", "STATE", "MOMENT", "BYTES", "COPIED", "REASON");
+          out().printf("%-36s %-9s %-24s %12s %12s %s%n", "CUT", "STATE", "MOMENT", "BYTES", "COPIED", "REASON");
           for (Manifest m : ctx.catalog().list(service)) {
-            System.out.printf("%-36s %-9s %-24s %12d %12d %s%n", m.cutId(), m.state(), m.moment(), m.bytesInCut(),
+            out().printf("%-36s %-9s %-24s %12d %12d %s%n", m.cutId(), m.state(), m.moment(), m.bytesInCut(),
                 m.bytesCopied(), m.reason() == null ? "" : m.reason());
           }
           return 0;
@@ -308,7 +342,7 @@ public final class TandemCli {
     }
 
     @Command(name = "show", mixinStandardHelpOptions = true, description = "Show a cut's manifest.")
-    static final class Show implements Callable<Integer> {
+    static final class Show extends Cmd {
       @ParentCommand
       BackupCmd parent;
       @Option(names = "--service", required = true)
@@ -319,7 +353,7 @@ public final class TandemCli {
       @Override
       public Integer call() throws Exception {
         try (ControllerContext ctx = parent.root.open()) {
-          System.out.println(Json.write(ctx.catalog().require(service, cut)));
+          out().println(Json.write(ctx.catalog().require(service, cut)));
           return 0;
         }
       }
@@ -329,7 +363,7 @@ public final class TandemCli {
   // ---------------------------------------------------------------- restore
   @Command(name = "restore", mixinStandardHelpOptions = true,
       description = "Materialize a COMPLETE cut as live tables and directories on the secondary.")
-  static final class RestoreCmd implements Callable<Integer> {
+  static final class RestoreCmd extends Cmd {
     @ParentCommand
     TandemCli root;
     @Option(names = "--service", required = true)
@@ -344,7 +378,7 @@ public final class TandemCli {
       try (ControllerContext ctx = root.open()) {
         RestoreService.Report r = ctx.restores().restore(service, cut, dryRun);
         for (String a : r.actions()) {
-          System.out.println((dryRun ? "would " : "") + a);
+          out().println((dryRun ? "would " : "") + a);
         }
         return 0;
       }
@@ -362,7 +396,7 @@ public final class TandemCli {
     @Command(name = "sync", mixinStandardHelpOptions = true,
         description = "Make the secondary's user data of a service match the primary's and print every difference."
             + " Exit code 1 if some difference could not be fixed.")
-    static final class Sync implements Callable<Integer> {
+    static final class Sync extends Cmd {
       @ParentCommand
       UsersCmd parent;
       @Option(names = "--service", required = true)
@@ -385,10 +419,10 @@ public final class TandemCli {
         try (ControllerContext ctx = parent.root.open()) {
           UserSyncService.Report r = ctx.users().sync(service, m, dryRun, removeExtra);
           if (json) {
-            System.out.println(Json.write(r));
+            out().println(Json.write(r));
           } else {
-            r.differences().forEach(d -> System.out.println(d.text()));
-            System.out.println("users " + r.mode() + " of " + service + " from " + r.primary() + " to " + r.secondary()
+            r.differences().forEach(d -> out().println(d.text()));
+            out().println("users " + r.mode() + " of " + service + " from " + r.primary() + " to " + r.secondary()
                 + (dryRun ? " (dry run)" : "") + ": " + r.differences().size() + " differences " + r.outcomes());
           }
           return r.ok() ? 0 : 1;
@@ -398,7 +432,7 @@ public final class TandemCli {
 
     @Command(name = "show", mixinStandardHelpOptions = true,
         description = "Print the user data recorded with a cut (JSON).")
-    static final class Show implements Callable<Integer> {
+    static final class Show extends Cmd {
       @ParentCommand
       UsersCmd parent;
       @Option(names = "--service", required = true)
@@ -412,7 +446,7 @@ public final class TandemCli {
           ctx.catalog().require(service, cut);
           UserData d = ctx.catalog().cutUsers(service, cut).orElseThrow(() -> TandemException.notFound(
               "cut " + cut + " of service " + service + " was taken without user data (tandem.users.capture=false)"));
-          System.out.println(Json.write(d));
+          out().println(Json.write(d));
           return 0;
         }
       }
@@ -429,7 +463,7 @@ public final class TandemCli {
 
     @Command(name = "show", mixinStandardHelpOptions = true,
         description = "Print the identity record: the primary cluster (the one applications use) and the epoch.")
-    static final class Show implements Callable<Integer> {
+    static final class Show extends Cmd {
       @ParentCommand
       IdentityCmd parent;
 
@@ -437,21 +471,21 @@ public final class TandemCli {
       public Integer call() throws Exception {
         try (ControllerContext ctx = parent.root.open()) {
           IdentityRecord r = ctx.identity().require().record();
-          System.out.println("primary=" + (r.inTransition() ? "" : r.primary()));
-          System.out.println("epoch=" + r.epoch());
-          System.out.println("changedAt=" + r.changedAt());
-          System.out.println("reason=" + r.reason());
+          out().println("primary=" + (r.inTransition() ? "" : r.primary()));
+          out().println("epoch=" + r.epoch());
+          out().println("changedAt=" + r.changedAt());
+          out().println("reason=" + r.reason());
           ctx.switches().current().ifPresent(sw -> {
-            System.out.println("switch=" + sw.id());
-            System.out.println("switch.from=" + sw.from());
-            System.out.println("switch.to=" + sw.to());
-            System.out.println("switch.planned=" + sw.planned());
-            System.out.println("switch.step=" + sw.step());
-            System.out.println("switch.updatedAt=" + sw.updatedAt());
+            out().println("switch=" + sw.id());
+            out().println("switch.from=" + sw.from());
+            out().println("switch.to=" + sw.to());
+            out().println("switch.planned=" + sw.planned());
+            out().println("switch.step=" + sw.step());
+            out().println("switch.updatedAt=" + sw.updatedAt());
             if (sw.error() != null) {
-              System.out.println("switch.error=" + sw.error());
+              out().println("switch.error=" + sw.error());
             }
-            System.out.println("switch.next=tandem identity switch --to " + sw.to() + " --confirm (resume) or --to "
+            out().println("switch.next=tandem identity switch --to " + sw.to() + " --confirm (resume) or --to "
                 + sw.from() + " --confirm (revert)");
           });
           return 0;
@@ -463,7 +497,7 @@ public final class TandemCli {
         description = "Make a cluster primary: demote the current one (guards refuse writes), take a final cut if it "
             + "is healthy, restore the newest complete cut of every service on the target, promote it. Every step is "
             + "recorded: after an interruption, the same command resumes the switch, and --to <old primary> reverts it.")
-    static final class Switch implements Callable<Integer> {
+    static final class Switch extends Cmd {
       @ParentCommand
       IdentityCmd parent;
       @Option(names = "--to", required = true, description = "the cluster to promote")
@@ -484,9 +518,9 @@ public final class TandemCli {
               Duration.ofMillis(ctx.conf().getLong(TandemKeys.GUARD_WAIT_MS)));
           SwitchReport r = ids.switchTo(to, confirm, dryRun, expectEpoch);
           for (String w : r.lossWarnings()) {
-            System.out.println("WARNING: " + w);
+            out().println("WARNING: " + w);
           }
-          System.out.println(Json.write(r));
+          out().println(Json.write(r));
           return 0;
         }
       }
@@ -502,7 +536,7 @@ public final class TandemCli {
 
     @Command(name = "start", mixinStandardHelpOptions = true,
         description = "Run the controller in the foreground (for a service manager or Ambari's script).")
-    static final class Start implements Callable<Integer> {
+    static final class Start extends Cmd {
       @ParentCommand
       ControllerCmd parent;
 
@@ -519,11 +553,11 @@ public final class TandemCli {
             daemon.close();
             ctx.close();
           } catch (IOException e) {
-            System.err.println("tandem: error while stopping: " + e.getMessage());
+            err().println("tandem: error while stopping: " + e.getMessage());
           }
         }, "tandem-shutdown"));
         daemon.start();
-        System.out.println("tandem controller started; API on port " + daemon.port());
+        out().println("tandem controller started; API on port " + daemon.port());
         daemon.awaitClose();
         return 0;
       }
@@ -541,7 +575,7 @@ public final class TandemCli {
         description = "Make the running controller re-read its tandem-site.xml and apply tandem.policies, without a "
             + "restart (what Ambari's Refresh configs does). Prints the report; exit 2 if a declared policy is invalid "
             + "(then nothing changed).")
-    static final class Reload implements Callable<Integer> {
+    static final class Reload extends Cmd {
       @ParentCommand
       ConfigCmd parent;
 
@@ -566,7 +600,7 @@ public final class TandemCli {
           throw TandemException.unavailable("cannot reach the controller at " + uri + " (" + e + "): is it running? "
               + "Pass --url if it listens elsewhere", e);
         }
-        System.out.println(r.body());
+        out().println(r.body());
         if (r.statusCode() == 200) {
           return 0;
         }
@@ -576,20 +610,20 @@ public final class TandemCli {
         } catch (Exception ignored) {
           // not JSON: show the body as it is
         }
-        System.err.println("tandem: " + error);
+        err().println("tandem: " + error);
         return r.statusCode() == 400 ? TandemException.Kind.INVALID.exitCode() : TandemException.Kind.FAILED.exitCode();
       }
     }
 
     @Command(name = "defaults", mixinStandardHelpOptions = true,
         description = "Print tandem-default.xml (every key, its default and doc).")
-    static final class Defaults implements Callable<Integer> {
+    static final class Defaults extends Cmd {
       @Option(names = "--markdown", description = "as a Markdown table")
       boolean markdown;
 
       @Override
       public Integer call() {
-        System.out.print(markdown ? TandemKeys.markdownTable() : TandemKeys.defaultXml());
+        out().print(markdown ? TandemKeys.markdownTable() : TandemKeys.defaultXml());
         return 0;
       }
     }
@@ -602,7 +636,7 @@ public final class TandemCli {
           + "scratch dir, snapshot staging leftovers, stale cut znodes, and switches a dead controller left off. "
           + "Services with a cut, restore or sync in flight are left alone; replica data is never deleted. "
           + "Exit code 1 if something could not be read or removed.")
-  static final class GcCmd implements Callable<Integer> {
+  static final class GcCmd extends Cmd {
     @ParentCommand
     TandemCli root;
     @Option(names = "--dry-run", description = "list the leftovers, remove nothing")
@@ -615,17 +649,17 @@ public final class TandemCli {
       try (ControllerContext ctx = root.open()) {
         io.tandem.controller.gc.LeftoverCollector.Report r = ctx.leftovers(ctx.locks()::isLocked).collect(dryRun);
         if (json) {
-          System.out.println(Json.write(r));
+          out().println(Json.write(r));
         } else {
-          System.out.printf("%-16s %-10s %-8s %12s %s%n", "KIND", "CLUSTER", "REMOVED", "BYTES", "NAME / NOTE");
+          out().printf("%-16s %-10s %-8s %12s %s%n", "KIND", "CLUSTER", "REMOVED", "BYTES", "NAME / NOTE");
           for (io.tandem.controller.gc.LeftoverCollector.Item i : r.items()) {
-            System.out.printf("%-16s %-10s %-8s %12s %s (%s)%n", i.kind(), i.cluster(), i.removed() ? "yes" : "no",
+            out().printf("%-16s %-10s %-8s %12s %s (%s)%n", i.kind(), i.cluster(), i.removed() ? "yes" : "no",
                 i.bytes() == null ? "-" : i.bytes().toString(), i.name(), i.note());
           }
-          System.out.println("gc" + (dryRun ? " (dry run, nothing removed)" : "") + ": " + r.items().size()
+          out().println("gc" + (dryRun ? " (dry run, nothing removed)" : "") + ": " + r.items().size()
               + " leftovers, " + r.removed() + " removed" + (r.busy().isEmpty() ? "" : "; busy services left alone: "
               + r.busy()));
-          r.errors().forEach(e -> System.err.println("tandem: " + e));
+          r.errors().forEach(e -> err().println("tandem: " + e));
         }
         return r.ok() ? 0 : 1;
       }
@@ -637,11 +671,9 @@ public final class TandemCli {
       description = "What differs now between the primary and the secondary beyond each service's newest COMPLETE"
           + " cut: tables and regions, files, grants and ACLs (docs/drift.md). Changes nothing."
           + " Exit code 0 when computed (drift or not), 1 when a report could not be computed.")
-  static final class DriftCmd implements Callable<Integer> {
+  static final class DriftCmd extends Cmd {
     @ParentCommand
     TandemCli root;
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
     @Option(names = "--service", description = "only this service (default: every service with a policy)")
     String service;
     @Option(names = "--json", description = "print the report as JSON (as GET /api/v1/drift answers)")
@@ -660,7 +692,7 @@ public final class TandemCli {
         io.tandem.controller.drift.DriftService drift = new io.tandem.controller.drift.DriftService(ctx);
         List<io.tandem.controller.drift.DriftReport> reports = service == null ? drift.all()
             : List.of(drift.report(service));
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         if (json) {
           out.println(Json.write(service == null ? reports : reports.get(0)));
         } else {
@@ -670,7 +702,7 @@ public final class TandemCli {
         boolean failed = false;
         for (io.tandem.controller.drift.DriftReport r : reports) {
           if (r.error() != null) {
-            spec.commandLine().getErr().println("tandem: drift of " + r.service() + ": " + r.error());
+            err().println("tandem: drift of " + r.service() + ": " + r.error());
             failed = true;
           }
         }

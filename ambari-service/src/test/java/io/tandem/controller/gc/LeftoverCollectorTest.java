@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.FileOutputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.http.HttpResponse;
@@ -268,18 +266,11 @@ class LeftoverCollectorTest {
     full[0] = "--conf";
     full[1] = site.toString();
     System.arraycopy(args, 0, full, 2, args.length);
-    PrintStream stdout = System.out;
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    StringWriter captured = new StringWriter();
     StringWriter err = new StringWriter();
-    int code;
-    try {
-      System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-      code = TandemCli.run(full, new PrintWriter(new StringWriter()), new PrintWriter(err));
-    } finally {
-      System.setOut(stdout);
-    }
+    int code = TandemCli.run(full, new PrintWriter(captured), new PrintWriter(err));
     assertEquals(0, code, captured + " " + err);
-    return Json.read(captured.toByteArray(), LeftoverCollector.Report.class, "tandem gc --json output");
+    return Json.read(captured.toString().getBytes(StandardCharsets.UTF_8), LeftoverCollector.Report.class, "tandem gc --json output");
   }
 
   private static HttpResponse<String> post(String body) throws Exception {

@@ -4,14 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivilegedExceptionAction;
@@ -282,18 +279,11 @@ class UserSyncIT {
     try (OutputStream out = new FileOutputStream(site.toFile())) {
       conf.raw().writeXml(out);
     }
-    PrintStream stdout = System.out;
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    StringWriter captured = new StringWriter();
     StringWriter err = new StringWriter();
-    int code;
-    try {
-      System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-      code = TandemCli.run(new String[] {"--conf", site.toString(), "users", "sync", "--service", SERVICE, "--dry-run"},
-          new PrintWriter(new StringWriter()), new PrintWriter(err));
-    } finally {
-      System.setOut(stdout);
-    }
-    String out = captured.toString(StandardCharsets.UTF_8);
+    int code = TandemCli.run(new String[] {"--conf", site.toString(), "users", "sync", "--service", SERVICE,
+        "--dry-run"}, new PrintWriter(captured), new PrintWriter(err));
+    String out = captured.toString();
     assertEquals(0, code, out + err);
     assertTrue(out.contains("PLANNED  GRANT        table=ledger:entries eve"), out);
     assertTrue(out.contains("(dry run): 1 differences"), out);
