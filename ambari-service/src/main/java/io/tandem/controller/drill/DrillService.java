@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -279,12 +281,8 @@ public final class DrillService {
     private void checkTable(Manifest.TableEntry t) throws IOException {
       TableName target = DrillNames.scratchTable(service, t.table());
       long c0 = System.nanoTime();
-      try (Admin admin = secondary.hbase().getAdmin()) {
-        ensureNamespace(admin);
-        admin.cloneSnapshot(t.snapshot(), target);
-      }
-      try (Admin admin = primary.hbase().getAdmin()) {
-        if (admin.listSnapshots(Pattern.compile(Pattern.quote(t.snapshot()))).isEmpty()) {
+      try (Admin sAdmin = secondary.hbase().getAdmin(); Admin pAdmin = primary.hbase().getAdmin()) {
+        if (pAdmin.listSnapshots(Pattern.compile(Pattern.quote(t.snapshot()))).isEmpty()) {
           add("clone", c0);
           failures.add("table " + t.table() + ": snapshot " + t.snapshot() + " of cut " + cut.cutId()
               + " is gone from " + primary.name() + ", so the restored copy cannot be compared with it");
@@ -292,8 +290,13 @@ public final class DrillService {
               Map.of()));
           return;
         }
-        ensureNamespace(admin);
-        admin.cloneSnapshot(t.snapshot(), target);
+        ensureNamespace(sAdmin);
+        ensureNamespace(pAdmin);
+        // The restore on the secondary and the copy to compare with on the primary, side by side.
+        Future<Void> restored = sAdmin.cloneSnapshotAsync(t.snapshot(), target);
+        Future<Void> source = pAdmin.cloneSnapshotAsync(t.snapshot(), target);
+        await(restored, "restore of " + t.table() + " from snapshot " + t.snapshot() + " on " + secondary.name());
+        await(source, "clone of snapshot " + t.snapshot() + " on " + primary.name());
       }
       add("clone", c0);
       Configuration hashConf = CopyJobs.jobConf(primary.conf(), conf);
@@ -334,22 +337,23 @@ public final class DrillService {
       }
     }
 
-    /** Every scratch table of the service on both clusters, and the service's scratch dirs. Best effort, logged. */
+    /**
+     * Every scratch table of the service on both clusters (removed side by side), and the
+     * service's scratch dirs. Best effort, logged.
+     */
     private void removeLeftovers(String of) {
+      List<Thread> removers = new ArrayList<>();
       for (ClusterConnection c : List.of(primary, secondary)) {
-        try (Admin admin = c.hbase().getAdmin()) {
-          for (TableName tn : scratchTables(admin)) {
-            try {
-              if (admin.isTableEnabled(tn)) {
-                admin.disableTable(tn);
-              }
-              admin.deleteTable(tn);
-            } catch (IOException e) {
-              LOG.warn("drill scratch table {} on {} (of {}) not removed: {}", tn, c.name(), of, e.toString());
-            }
-          }
-        } catch (IOException e) {
-          LOG.warn("drill scratch tables on {} (of {}) not listed: {}", c.name(), of, e.toString());
+        Thread th = new Thread(() -> removeScratchTables(c, of), "tandem-drill-cleanup-" + c.name());
+        th.start();
+        removers.add(th);
+      }
+      for (Thread th : removers) {
+        try {
+          th.join();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          LOG.warn("interrupted while removing the scratch tables of {}", of);
         }
       }
       Path serviceScratch = scratch.getParent();
@@ -357,6 +361,23 @@ public final class DrillService {
         secondary.fs().delete(serviceScratch, true);
       } catch (IOException e) {
         LOG.warn("drill scratch dir {} on {} (of {}) not removed: {}", serviceScratch, secondary.name(), of, e.toString());
+      }
+    }
+
+    private void removeScratchTables(ClusterConnection c, String of) {
+      try (Admin admin = c.hbase().getAdmin()) {
+        for (TableName tn : scratchTables(admin)) {
+          try {
+            if (admin.isTableEnabled(tn)) {
+              admin.disableTable(tn);
+            }
+            admin.deleteTable(tn);
+          } catch (IOException e) {
+            LOG.warn("drill scratch table {} on {} (of {}) not removed: {}", tn, c.name(), of, e.toString());
+          }
+        }
+      } catch (IOException e) {
+        LOG.warn("drill scratch tables on {} (of {}) not listed: {}", c.name(), of, e.toString());
       }
     }
 
@@ -391,6 +412,18 @@ public final class DrillService {
       } catch (IOException e) {
         LOG.warn("old drill records of {} not trimmed: {}", service, e.toString());
       }
+    }
+  }
+
+  private static void await(Future<Void> f, String what) throws IOException {
+    try {
+      f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted during the " + what, e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw new IOException(what + " failed: " + cause.getMessage(), cause);
     }
   }
 
