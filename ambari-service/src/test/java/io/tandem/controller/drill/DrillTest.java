@@ -163,6 +163,11 @@ class DrillTest {
     ctx.catalog().putDrill(new DrillRecord(killedId, SERVICE, DrillState.RUNNING, cut.cutId(), "p", "s",
         Instant.now().minusSeconds(60), null, null, null, null, null, null, null));
 
+    var gc = ctx.leftovers(ctx.locks()::isLocked).collect(true);
+    assertEquals(List.of(ghost.getNameAsString(), "/tandem/drill/" + SERVICE), gc.items().stream()
+        .filter(i -> i.kind() == io.tandem.controller.gc.LeftoverCollector.Kind.DRILL_SCRATCH)
+        .map(io.tandem.controller.gc.LeftoverCollector.Item::name).sorted().toList(), "tandem gc lists them: " + gc);
+
     // The primary's snapshot of the cut no longer holds what was shipped: one more row in it.
     String snapshot = cut.tables().get(0).snapshot();
     HBaseTestingUtility primary = clusters.primary();
@@ -187,6 +192,38 @@ class DrillTest {
     DrillRecord killed = all.get(2);
     assertEquals(DrillState.FAILED, killed.state());
     assertTrue(killed.reason().contains("stopped before it finished"), killed.reason());
+
+    // The CLI: the same list, exit codes 0 / 2 (usage) / 3 (unknown service).
+    StringBuilder out = new StringBuilder();
+    assertEquals(0, cli(out, "drill", "list", SERVICE, "--json"), out.toString());
+    assertEquals(all, Json.MAPPER.readValue(out.toString(), new TypeReference<List<DrillRecord>>() { }));
+    assertEquals(2, cli(new StringBuilder(), "drill", "run"), "no service named");
+    assertEquals(3, cli(new StringBuilder(), "drill", "run", "nosuchsvc"), "unknown service");
+    assertNothingLeft();
+  }
+
+  /** Runs the CLI with this test's configuration; stdout into {@code out}, returns the exit code. */
+  private static int cli(StringBuilder out, String... args) throws Exception {
+    java.nio.file.Path site = java.nio.file.Files.createTempDirectory("drill-cli").resolve("tandem-site.xml");
+    try (java.io.OutputStream o = java.nio.file.Files.newOutputStream(site)) {
+      ctx.conf().raw().writeXml(o);
+    }
+    String[] full = new String[args.length + 2];
+    full[0] = "--conf";
+    full[1] = site.toString();
+    System.arraycopy(args, 0, full, 2, args.length);
+    java.io.PrintStream stdout = System.out;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    int code;
+    try {
+      System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+      code = io.tandem.controller.cli.TandemCli.run(full, new java.io.PrintWriter(new java.io.StringWriter()),
+          new java.io.PrintWriter(new java.io.StringWriter()));
+    } finally {
+      System.setOut(stdout);
+    }
+    out.append(captured.toString(java.nio.charset.StandardCharsets.UTF_8));
+    return code;
   }
 
   private static List<DrillRecord> list(ApiClient client) throws Exception {
