@@ -164,7 +164,7 @@ class DrillTest {
         Instant.now().minusSeconds(60), null, null, null, null, null, null, null));
 
     var gc = ctx.leftovers(ctx.locks()::isLocked).collect(true);
-    assertEquals(List.of(ghost.getNameAsString(), "/tandem/drill/" + SERVICE), gc.items().stream()
+    assertEquals(List.of("/tandem/drill/" + SERVICE, ghost.getNameAsString()), gc.items().stream()
         .filter(i -> i.kind() == io.tandem.controller.gc.LeftoverCollector.Kind.DRILL_SCRATCH)
         .map(io.tandem.controller.gc.LeftoverCollector.Item::name).sorted().toList(), "tandem gc lists them: " + gc);
 
