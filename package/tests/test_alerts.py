@@ -16,7 +16,7 @@ from package.tests import harness
 from package.tests.harness import FakeController
 
 ALERT_FILES = ("alert_primary_faulty.py", "alert_rpo.py", "alert_last_cut_failed.py", "alert_fence.py",
-               "alert_clock_skew.py", "alert_secondary_capacity.py")
+               "alert_clock_skew.py", "alert_secondary_capacity.py", "alert_drill.py")
 
 
 class AlertCase(unittest.TestCase):
@@ -306,6 +306,64 @@ class LastCutFailedAlert(AlertCase):
     state, text = self.run_alert()
     self.assertEqual("UNKNOWN", state)
     self.assertIn("state of cut billing-20261125T120000000Z", text)
+
+
+class DrillAlert(AlertCase):
+  alert_file = "alert_drill.py"
+
+  def test_recent_passed_drills_are_ok(self):
+    self.serve("healthy")
+    state, text = self.run_alert()
+    self.assertEqual("OK", state, text)
+    self.assertIn("billing: last restore drill drill-20261125T120500000Z PASSED, 55m 00s ago", text)
+
+  def test_failed_drill_is_critical_naming_cut_and_object(self):
+    self.serve("troubled")
+    state, text = self.run_alert()
+    self.assertEqual("CRITICAL", state, text)
+    self.assertIn("billing: restore drill drill-20261125T103000000Z of cut billing-20261125T095500000Z FAILED: "
+                  "table billing:orders restored from dr-b differs", text)
+    self.assertIn("tandem drill run billing", text)
+    self.assertIn("audit: last restore drill drill-20261122T120000000Z (PASSED) started 73h 00m 00s ago, over "
+                  "48h 00m 00s", text)
+    self.assertNotIn("crm", text, "a service not drilled is OK and not listed when something is wrong")
+
+  def test_old_drill_is_a_warning_at_twice_the_interval_or_the_parameter(self):
+    status = harness.status_fixture("troubled")
+    status["services"] = [s for s in status["services"] if s["service"] == "audit"]
+    self.serve(status)
+    self.assertEqual("WARNING", self.run_alert()[0])
+    self.assertEqual("OK", self.run_alert(parameters={"connection.timeout": 2.0, "drill.max.age.hours": 100})[0])
+    state, text = self.run_alert(parameters={"connection.timeout": 2.0, "drill.max.age.hours": "weekly"})
+    self.assertEqual("UNKNOWN", state)
+    self.assertIn("drill.max.age.hours", text)
+
+  def test_drills_off_is_ok_and_says_so(self):
+    status = harness.status_fixture("healthy")
+    for service in status["services"]:
+      service["drill"] = {"intervalHours": 0, "last": None}
+    self.serve(status)
+    state, text = self.run_alert()
+    self.assertEqual("OK", state)
+    self.assertIn("billing: restore drills are off", text)
+    self.assertNotIn("UNKNOWN", text)
+
+  def test_drilled_service_without_a_drill_yet_is_ok(self):
+    self.serve("primary_faulty")
+    self.assertEqual(("OK", "billing: no restore drill yet; the first runs after its first complete cut"),
+                     self.run_alert())
+
+  def test_no_policies_is_ok(self):
+    self.serve("no_policies")
+    self.assertEqual(("OK", "no backup policies are defined"), self.run_alert())
+
+  def test_drill_without_state_is_unknown(self):
+    status = harness.status_fixture("healthy")
+    del status["services"][0]["drill"]["last"]["state"]
+    self.serve(status)
+    state, text = self.run_alert()
+    self.assertEqual("UNKNOWN", state)
+    self.assertIn("state of drill drill-20261125T120500000Z", text)
 
 
 class FenceAlert(AlertCase):

@@ -509,10 +509,10 @@ class Alerts(unittest.TestCase):
         self.assertIsInstance(definition["enabled"], bool)
         self.assertIn(definition["source"]["type"], self.SOURCE_TYPES)
 
-  def test_the_six_script_alerts_and_a_process_alert(self):
+  def test_the_seven_script_alerts_and_a_process_alert(self):
     scripts = sorted(os.path.basename(d["source"]["path"]) for d in self.definitions if d["source"]["type"] == "SCRIPT")
-    self.assertEqual(["alert_clock_skew.py", "alert_fence.py", "alert_last_cut_failed.py", "alert_primary_faulty.py",
-                      "alert_rpo.py", "alert_secondary_capacity.py"], scripts)
+    self.assertEqual(["alert_clock_skew.py", "alert_drill.py", "alert_fence.py", "alert_last_cut_failed.py",
+                      "alert_primary_faulty.py", "alert_rpo.py", "alert_secondary_capacity.py"], scripts)
     self.assertIn("PORT", [d["source"]["type"] for d in self.definitions])
 
   def test_script_paths_exist_under_package(self):

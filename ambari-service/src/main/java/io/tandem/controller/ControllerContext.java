@@ -86,6 +86,7 @@ public final class ControllerContext implements Closeable {
     }
     own.add(conf.get(TandemKeys.CATALOG_DIR));
     own.add(conf.get(TandemKeys.REPLICA_DIR));
+    own.add(conf.get(TandemKeys.DRILL_SCRATCH_DIR));
     return io.tandem.core.policy.ReservedPaths.DEFAULT.plusAtOrUnder(own);
   }
 
@@ -381,6 +382,20 @@ public final class ControllerContext implements Closeable {
 
   public UserSyncService users() {
     return roles().users();
+  }
+
+  private volatile io.tandem.controller.drill.DrillService drills;
+
+  /** Restore drills of the current roles (one instance; it reads the roles at the start of each drill). */
+  public io.tandem.controller.drill.DrillService drills() {
+    if (drills == null) {
+      synchronized (this) {
+        if (drills == null) {
+          drills = new io.tandem.controller.drill.DrillService(this::roles, conf, locks, clock);
+        }
+      }
+    }
+    return drills;
   }
 
   public Clock clock() {

@@ -52,6 +52,7 @@ public final class ControllerDaemon implements Closeable {
   private final CountDownLatch closed = new CountDownLatch(1);
   private BackupScheduler scheduler;
   private java.util.concurrent.ScheduledExecutorService userReconcile;
+  private java.util.concurrent.ScheduledExecutorService drills;
 
   public ControllerDaemon(ControllerContext ctx) throws IOException {
     this.ctx = ctx;
@@ -172,6 +173,13 @@ public final class ControllerDaemon implements Closeable {
           reconcileEveryS, reconcileEveryS,
           java.util.concurrent.TimeUnit.SECONDS);
     }
+    if (ctx.drills().intervalHours() > 0) {
+      // Restore drills (docs/drills.md): due ones run one after the other on their own thread.
+      long tickMs = ctx.conf().getLong(TandemKeys.SCHEDULER_TICK_MS);
+      drills = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(daemonThread("tandem-drills"));
+      drills.scheduleWithFixedDelay(health.tasks().guard("drills", () -> ctx.drills().runDue()), tickMs, tickMs,
+          java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
   }
 
   private synchronized void onLostLeadership() {
@@ -183,6 +191,10 @@ public final class ControllerDaemon implements Closeable {
     if (userReconcile != null) {
       userReconcile.shutdownNow();
       userReconcile = null;
+    }
+    if (drills != null) {
+      drills.shutdownNow();
+      drills = null;
     }
   }
 

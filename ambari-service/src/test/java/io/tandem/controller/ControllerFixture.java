@@ -42,6 +42,7 @@ public final class ControllerFixture {
         .set(TandemKeys.CONTROLLER_ZK_ROOT, zkRoot)
         .set(TandemKeys.CATALOG_DIR, "/tandem/catalog" + zkRoot)
         .set(TandemKeys.TRANSFER_MAPPERS, "2")
+        .set(TandemKeys.DRILL_INTERVAL_HOURS, "0")
         .set(TandemKeys.HTTP_PORT, "0");
     EmbeddedClusters.zkAclSettings(EmbeddedClusters.ZK_CONTROLLER_AUTH).forEach(c::set);
     return conf;

@@ -283,7 +283,7 @@ public final class ApiServer implements Closeable {
 
   private Object route(String method, String[] p, Request ex) throws Exception {
     String resource = p[3];
-    if (p.length > 4 && List.of("policies", "backups", "users").contains(resource)) {
+    if (p.length > 4 && List.of("policies", "backups", "users", "drills").contains(resource)) {
       // Before any use: a name with ':', '|', '..' or a control character is no ZooKeeper or HDFS name.
       io.tandem.core.policy.PolicyValidator.requireServiceName(p[4]);
     }
@@ -481,6 +481,34 @@ public final class ApiServer implements Closeable {
           throw TandemException.invalid("query parameter service: " + e.getMessage());
         }
         return new io.tandem.controller.drift.DriftService(ctx).report(service);
+      }
+      case "drills" -> {
+        // POST /api/v1/drills/{service}: start a restore drill (202, follow with GET); GET: its drills, newest first
+        if (p.length != 5) {
+          throw TandemException.notFound("no such endpoint " + String.join("/", p) + ": use /api/v1/drills/{service}");
+        }
+        String service = p[4];
+        io.tandem.controller.drill.DrillService drills = ctx.drills();
+        if ("GET".equals(method)) {
+          query(ex);
+          ctx.policies().get(service);
+          return drills.list(service);
+        }
+        requireMethod(method, "POST");
+        query(ex);
+        if (ex.body().read(1).length > 0) {
+          throw TandemException.invalid("POST /api/v1/drills/{service} takes no body");
+        }
+        io.tandem.core.catalog.Manifest cut = drills.checkStartable(service);
+        String drillId = drills.newDrillId();
+        cuts.submit(() -> {
+          try {
+            drills.run(service, drillId);
+          } catch (Exception e) {
+            LOG.error("drill {} of {} (started through the API) did not run: {}", drillId, service, e.getMessage());
+          }
+        });
+        return new Accepted(Map.of("drillId", drillId, "service", service, "cutId", cut.cutId()));
       }
       default -> throw TandemException.notFound("no such endpoint /api/v1/" + resource);
     }

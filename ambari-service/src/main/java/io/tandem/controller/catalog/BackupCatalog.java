@@ -182,6 +182,73 @@ public final class BackupCatalog {
     fs.rename(tmp, file, Options.Rename.OVERWRITE);
   }
 
+  // ---------------------------------------------------------------- restore drills
+
+  private Path drillDir(String service) {
+    io.tandem.core.policy.PolicyValidator.requireServiceName(service);
+    return new Path(new Path(root, service), "drills");
+  }
+
+  /** Records (or replaces) a drill: {@code <dir>/<service>/drills/<drillId>.json}, atomically. */
+  public void putDrill(io.tandem.controller.drill.DrillRecord d) throws IOException {
+    writeAtomically(new Path(drillDir(d.service()), d.drillId() + ".json"), Json.bytes(d));
+  }
+
+  /** The drills of a service, newest first. */
+  public List<io.tandem.controller.drill.DrillRecord> drills(String service) throws IOException {
+    Path dir = drillDir(service);
+    List<io.tandem.controller.drill.DrillRecord> out = new ArrayList<>();
+    FileStatus[] files;
+    try {
+      files = fs.listStatus(dir);
+    } catch (FileNotFoundException e) {
+      return out;
+    }
+    for (FileStatus st : files) {
+      String name = st.getPath().getName();
+      if (st.isFile() && name.endsWith(".json") && !name.startsWith(".")) {
+        try (InputStream in = fs.open(st.getPath())) {
+          out.add(Json.read(in.readAllBytes(), io.tandem.controller.drill.DrillRecord.class, "drill " + st.getPath()));
+        } catch (FileNotFoundException gone) {
+          // removed by a concurrent trim
+        }
+      }
+    }
+    out.sort(Comparator.comparing(io.tandem.controller.drill.DrillRecord::startedAt)
+        .thenComparing(io.tandem.controller.drill.DrillRecord::drillId).reversed());
+    return out;
+  }
+
+  /** The newest drill of a service (drill ids sort by their start), reading only its record. */
+  public Optional<io.tandem.controller.drill.DrillRecord> lastDrill(String service) throws IOException {
+    FileStatus[] files;
+    try {
+      files = fs.listStatus(drillDir(service));
+    } catch (FileNotFoundException e) {
+      return Optional.empty();
+    }
+    Path newest = null;
+    for (FileStatus st : files) {
+      String name = st.getPath().getName();
+      if (st.isFile() && name.endsWith(".json") && !name.startsWith(".")
+          && (newest == null || name.compareTo(newest.getName()) > 0)) {
+        newest = st.getPath();
+      }
+    }
+    if (newest == null) {
+      return Optional.empty();
+    }
+    try (InputStream in = fs.open(newest)) {
+      return Optional.of(Json.read(in.readAllBytes(), io.tandem.controller.drill.DrillRecord.class, "drill " + newest));
+    } catch (FileNotFoundException gone) {
+      return Optional.empty();
+    }
+  }
+
+  public void deleteDrill(String service, String drillId) throws IOException {
+    fs.delete(new Path(drillDir(service), drillId + ".json"), false);
+  }
+
   public void delete(String service, String cutId) throws IOException {
     fs.delete(cutDir(service, cutId), true);
   }

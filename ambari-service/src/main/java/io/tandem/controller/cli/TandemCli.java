@@ -49,7 +49,7 @@ import picocli.CommandLine.ParentCommand;
     subcommands = {TandemCli.PolicyCmd.class, TandemCli.BackupCmd.class, TandemCli.RestoreCmd.class,
         TandemCli.UsersCmd.class, TandemCli.IdentityCmd.class, TandemCli.ControllerCmd.class,
         TandemCli.ConfigCmd.class, TandemCli.GcCmd.class,
-        TandemCli.DriftCmd.class})
+        TandemCli.DriftCmd.class, TandemCli.DrillCmd.class})
 public final class TandemCli {
 
   /**
@@ -707,6 +707,73 @@ public final class TandemCli {
           }
         }
         return failed ? 1 : 0;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- drill
+  @Command(name = "drill", mixinStandardHelpOptions = true,
+      description = "Restore drills: the newest COMPLETE cut restored into scratch tables and directories on the "
+          + "secondary and compared with the cut's snapshots on the primary (docs/drills.md).",
+      subcommands = {DrillCmd.Run.class, DrillCmd.ListCmd.class})
+  static final class DrillCmd {
+    @ParentCommand
+    TandemCli root;
+
+    @Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Drill a service now and wait for the verdict. Exit code 0 PASSED, 1 FAILED.")
+    static final class Run extends Cmd {
+      @ParentCommand
+      DrillCmd parent;
+      @Parameters(index = "0", paramLabel = "<service>", description = "the service whose newest complete cut is drilled")
+      String service;
+      @Option(names = "--json", description = "print the drill record as JSON")
+      boolean json;
+
+      @Override
+      public Integer call() throws Exception {
+        try (ControllerContext ctx = parent.root.open()) {
+          io.tandem.controller.drill.DrillService drills = ctx.drills();
+          io.tandem.controller.drill.DrillRecord d = drills.run(service, drills.newDrillId());
+          if (json) {
+            out().println(Json.write(d));
+          } else {
+            printDrills(out(), List.of(d));
+          }
+          return d.state() == io.tandem.controller.drill.DrillState.PASSED ? 0 : 1;
+        }
+      }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List a service's drills, newest first.")
+    static final class ListCmd extends Cmd {
+      @ParentCommand
+      DrillCmd parent;
+      @Parameters(index = "0", paramLabel = "<service>")
+      String service;
+      @Option(names = "--json", description = "print the drill records as JSON")
+      boolean json;
+
+      @Override
+      public Integer call() throws Exception {
+        try (ControllerContext ctx = parent.root.open()) {
+          ctx.policies().get(service);
+          List<io.tandem.controller.drill.DrillRecord> all = ctx.drills().list(service);
+          if (json) {
+            out().println(Json.write(all));
+          } else {
+            printDrills(out(), all);
+          }
+          return 0;
+        }
+      }
+    }
+
+    static void printDrills(PrintWriter out, List<io.tandem.controller.drill.DrillRecord> drills) {
+      out.printf("%-26s %-8s %-36s %-24s %10s %s%n", "DRILL", "STATE", "CUT", "STARTED", "MS", "REASON");
+      for (io.tandem.controller.drill.DrillRecord d : drills) {
+        out.printf("%-26s %-8s %-36s %-24s %10s %s%n", d.drillId(), d.state(), d.cutId(), d.startedAt(),
+            d.durationMs() == null ? "-" : d.durationMs().toString(), d.reason() == null ? "" : d.reason());
       }
     }
   }

@@ -78,7 +78,9 @@ public final class LeftoverCollector {
     /** The record of switches a dead controller left off; "removed" means restored. */
     SWITCHES,
     /** A replica directory of a service Tandem does not know; listed, never removed. */
-    UNKNOWN_REPLICA
+    UNKNOWN_REPLICA,
+    /** A restore drill's scratch table ({@code tandem_drill:<service>.*}) or scratch dir a killed drill left. */
+    DRILL_SCRATCH
   }
 
   /**
@@ -177,6 +179,11 @@ public final class LeftoverCollector {
     for (ClusterConnection c : List.of(primary, secondary)) {
       listScratch(c, scratch, errors);
     }
+    // A drill's scratch, by service (the candidate's cutId field holds the service here).
+    List<Candidate> drillScratch = new ArrayList<>();
+    for (ClusterConnection c : List.of(primary, secondary)) {
+      listDrillScratch(c, drillScratch, errors);
+    }
 
     try {
       // 2. Then the locks and the catalog, per service, and remove.
@@ -223,6 +230,14 @@ public final class LeftoverCollector {
         } else {
           LOG.info("gc: {} entries in {} wait: services {} are busy", scratch.size(), SCRATCH_DIR, busy);
         }
+      }
+      for (Candidate cand : drillScratch) {
+        // Only a drill of the service holding its lock makes or uses these.
+        if (isInFlight(cand.cutId(), errors)) {
+          continue;
+        }
+        items.add(act(new Candidate(cand.kind(), cand.cluster(), cand.name(), null, cand.bytes(), cand.remover()),
+            dryRun, "left by a restore drill of " + cand.cutId() + " that did not finish", errors));
       }
       listUnknownReplicas(known, items, errors);
       if (zk != null) {
@@ -435,6 +450,44 @@ public final class LeftoverCollector {
       }
     } catch (Exception e) {
       errors.add("cut znodes in " + cutRoot + " on " + primary.name() + ": " + e);
+    }
+  }
+
+  private void listDrillScratch(ClusterConnection c, List<Candidate> out, List<String> errors) {
+    try (Admin admin = c.hbase().getAdmin()) {
+      org.apache.hadoop.hbase.TableName[] tables;
+      try {
+        tables = admin.listTableNamesByNamespace(io.tandem.controller.drill.DrillNames.NAMESPACE);
+      } catch (org.apache.hadoop.hbase.NamespaceNotFoundException none) {
+        tables = new org.apache.hadoop.hbase.TableName[0];
+      }
+      for (org.apache.hadoop.hbase.TableName tn : tables) {
+        String service = tn.getQualifierAsString().split("\\.", 2)[0];
+        out.add(new Candidate(Kind.DRILL_SCRATCH, c, tn.getNameAsString(), service, null, () -> {
+          try (Admin a = c.hbase().getAdmin()) {
+            if (a.isTableEnabled(tn)) {
+              a.disableTable(tn);
+            }
+            a.deleteTable(tn);
+          }
+        }));
+      }
+    } catch (IOException e) {
+      errors.add("drill scratch tables on " + c.name() + ": " + e.getMessage());
+    }
+    if (c != secondary) {
+      return;
+    }
+    String root = conf.get(TandemKeys.DRILL_SCRATCH_DIR);
+    try {
+      DistributedFileSystem fs = c.fs();
+      for (FileStatus st : listOrEmpty(fs, new Path(root))) {
+        Path p = st.getPath();
+        out.add(new Candidate(Kind.DRILL_SCRATCH, c, Path.getPathWithoutSchemeAndAuthority(p).toString(),
+            p.getName(), size(fs, p), () -> fs.delete(p, true)));
+      }
+    } catch (IOException e) {
+      errors.add(root + " on " + c.name() + ": " + e.getMessage());
     }
   }
 

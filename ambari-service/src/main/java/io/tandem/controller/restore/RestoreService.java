@@ -139,8 +139,17 @@ public final class RestoreService {
   }
 
   private void syncDir(Manifest.DirEntry d) throws IOException {
+    syncDirInto(d, new Path(d.path()));
+  }
+
+  /**
+   * Makes {@code target} on the secondary hold exactly what directory {@code d}'s replica snapshot
+   * holds (owner, group and permissions too), with DistCp on the configured job runner: what a
+   * restore does for the directory's own path, and what a restore drill does for a scratch path.
+   */
+  public void syncDirInto(Manifest.DirEntry d, Path target) throws IOException {
     Path src = secondary.fs().makeQualified(new Path(d.replicaPath() + "/.snapshot/" + d.snapshot()));
-    Path dst = secondary.fs().makeQualified(new Path(d.path()));
+    Path dst = secondary.fs().makeQualified(target);
     DistCpOptions options = new DistCpOptions.Builder(List.of(src), dst)
         .withSyncFolder(true)
         .withDeleteMissing(true)

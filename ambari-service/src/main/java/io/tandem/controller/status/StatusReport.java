@@ -37,9 +37,28 @@ public final class StatusReport {
   public static final String LAST_CUT = "lastCut";
   public static final String NEWEST_COMPLETE_AGE_SECONDS = "newestCompleteAgeSeconds";
   public static final String RUNNING = "running";
+  /** The service's restore drills: {@link #DRILL_KEYS}. */
+  public static final String DRILL = "drill";
   /** Every key of an entry of {@link #SERVICES}, each always written. */
   public static final List<String> SERVICE_KEYS =
-      List.of(SERVICE, RPO_SECONDS, LAST_CUT, NEWEST_COMPLETE_AGE_SECONDS, RUNNING);
+      List.of(SERVICE, RPO_SECONDS, LAST_CUT, NEWEST_COMPLETE_AGE_SECONDS, RUNNING, DRILL);
+
+  /** Hours between scheduled drills of the service; 0 when the schedule does not drill it. */
+  public static final String DRILL_INTERVAL_HOURS = "intervalHours";
+  /** The newest drill ({@link #LAST_DRILL_KEYS}), or null. */
+  public static final String DRILL_LAST = "last";
+  /** Every key of a service's {@link #DRILL}, each always written. */
+  public static final List<String> DRILL_KEYS = List.of(DRILL_INTERVAL_HOURS, DRILL_LAST);
+  public static final String DRILL_ID = "drillId";
+  public static final String DRILL_STATE = "state";
+  public static final String DRILL_CUT_ID = "cutId";
+  public static final String DRILL_STARTED_AT = "startedAt";
+  public static final String DRILL_AGE_SECONDS = "ageSeconds";
+  public static final String DRILL_DURATION_MS = "durationMs";
+  public static final String DRILL_REASON = "reason";
+  /** Every key of a service's {@link #DRILL_LAST}, each always written. */
+  public static final List<String> LAST_DRILL_KEYS = List.of(DRILL_ID, DRILL_STATE, DRILL_CUT_ID, DRILL_STARTED_AT,
+      DRILL_AGE_SECONDS, DRILL_DURATION_MS, DRILL_REASON);
 
   public static final String CUT_ID = "id";
   public static final String CUT_STATE = "state";
@@ -56,6 +75,27 @@ public final class StatusReport {
   public static final String RUNNING_CUT_ID = "cutId";
 
   private StatusReport() {
+  }
+
+  private static Map<String, Object> drill(ControllerContext ctx, String service, Instant now) throws IOException {
+    io.tandem.controller.drill.DrillService drills = ctx.drills();
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put(DRILL_INTERVAL_HOURS, drills.scheduled(service) ? drills.intervalHours() : 0L);
+    io.tandem.controller.drill.DrillRecord last = drills.last(service).orElse(null);
+    if (last == null) {
+      d.put(DRILL_LAST, null);
+      return d;
+    }
+    Map<String, Object> l = new LinkedHashMap<>();
+    l.put(DRILL_ID, last.drillId());
+    l.put(DRILL_STATE, last.state().name());
+    l.put(DRILL_CUT_ID, last.cutId());
+    l.put(DRILL_STARTED_AT, last.startedAt().toString());
+    l.put(DRILL_AGE_SECONDS, Duration.between(last.startedAt(), now).toSeconds());
+    l.put(DRILL_DURATION_MS, last.durationMs());
+    l.put(DRILL_REASON, last.reason());
+    d.put(DRILL_LAST, l);
+    return d;
   }
 
   public static Map<String, Object> build(ControllerContext ctx, HealthProbe health, boolean active,
@@ -137,6 +177,7 @@ public final class StatusReport {
       } else {
         s.put(RUNNING, null);
       }
+      s.put(DRILL, drill(ctx, p.service(), now));
       services.add(s);
     }
     doc.put(SERVICES, services);

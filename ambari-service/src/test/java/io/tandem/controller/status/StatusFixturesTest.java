@@ -64,9 +64,12 @@ class StatusFixturesTest {
     doc.remove(StatusReport.TASKS);
     map(service(doc, 1).get(StatusReport.RUNNING)).put(StatusReport.RUNNING_CUT_ID, "audit-1");
 
+    map(map(billing.get(StatusReport.DRILL)).get(StatusReport.DRILL_LAST)).put(StatusReport.DRILL_STATE, "SKIPPED");
+
     List<String> found = problems(doc);
     String all = String.join("\n", found);
-    assertEquals(5, found.size(), all);
+    assertEquals(6, found.size(), all);
+    assertTrue(all.contains("state SKIPPED is not a drill state"), all);
     assertTrue(all.contains("key uptime is not one the controller writes"), all);
     assertTrue(all.contains("key tasks is missing"), all);
     assertTrue(all.contains("cut id billing-20261125T120000Z is not"), all);
@@ -110,6 +113,27 @@ class StatusFixturesTest {
         String phase = String.valueOf(run.get("phase"));
         if (Arrays.stream(CutProgress.Phase.values()).noneMatch(v -> v.name().equals(phase))) {
           out.add(where + ".running: phase " + phase + " is not one of " + Arrays.toString(CutProgress.Phase.values()));
+        }
+      }
+      if (s.get(StatusReport.DRILL) != null) {
+        Map<String, Object> drill = map(s.get(StatusReport.DRILL));
+        keys(drill, StatusReport.DRILL_KEYS, where + ".drill", out);
+        if (drill.get(StatusReport.DRILL_LAST) != null) {
+          Map<String, Object> last = map(drill.get(StatusReport.DRILL_LAST));
+          keys(last, StatusReport.LAST_DRILL_KEYS, where + ".drill.last", out);
+          String id = String.valueOf(last.get(StatusReport.DRILL_ID));
+          if (!io.tandem.controller.drill.DrillNames.isDrillId(id)) {
+            out.add(where + ".drill.last: drill id " + id + " is not one DrillNames.drillId makes");
+          }
+          String state = String.valueOf(last.get(StatusReport.DRILL_STATE));
+          if (Arrays.stream(io.tandem.controller.drill.DrillState.values()).noneMatch(v -> v.name().equals(state))) {
+            out.add(where + ".drill.last: state " + state + " is not a drill state "
+                + Arrays.toString(io.tandem.controller.drill.DrillState.values()));
+          }
+          String cut = String.valueOf(last.get(StatusReport.DRILL_CUT_ID));
+          if (!CutNames.isCutId(cut) || !cut.startsWith(service + "-")) {
+            out.add(where + ".drill.last: cut id " + cut + " is not one of a cut of " + service);
+          }
         }
       }
     }

@@ -117,6 +117,15 @@ public final class TandemKeys {
   public static final ConfigKey USERS_MAX_PATHS = new ConfigKey("tandem.users.max.paths", "1000000",
       "Most HDFS paths per service whose attributes a user sync or cut reads; beyond it the read fails with an error naming this key.");
 
+  public static final ConfigKey DRILL_INTERVAL_HOURS = new ConfigKey("tandem.drill.interval.hours", "24",
+      "Run a restore drill of each drilled service this often, in hours, on the active controller: its newest complete cut is restored into scratch tables and directories on the secondary and compared with the cut's snapshots on the primary (docs/drills.md); 0: drills only on request.");
+  public static final ConfigKey DRILL_SERVICES = new ConfigKey("tandem.drill.services", "",
+      "Comma-separated services the scheduled drills cover; empty: every service with a policy.");
+  public static final ConfigKey DRILL_KEEP = new ConfigKey("tandem.drill.keep", "10",
+      "How many drill records per service the catalog keeps (<catalog>/<service>/drills/), newest first.");
+  public static final ConfigKey DRILL_SCRATCH_DIR = new ConfigKey("tandem.drill.scratch.dir", "/tandem/drill",
+      "Where drills restore directories and keep their hash files on the secondary: <dir>/<service>/<drillId>/; removed after each drill.");
+
   public static final ConfigKey ZK_ACL_CONTROLLER = new ConfigKey(io.tandem.core.zk.ZkAcl.CONTROLLER_IDS_KEY, "",
       "ZooKeeper ids of the controller (e.g. sasl:tandem, or digest:tandem:<base64 sha1>): only they may change the identity record, the protected sets, cut specs and the controller's state. Empty leaves Tandem's znodes open. Set the same value in hbase-site and hdfs-site.");
   public static final ConfigKey ZK_ACL_PARTICIPANTS = new ConfigKey(io.tandem.core.zk.ZkAcl.PARTICIPANT_IDS_KEY, "",
@@ -133,7 +142,7 @@ public final class TandemKeys {
       WATCH_FAILURE_THRESHOLD, FAILOVER_AUTOMATIC, FAILOVER_AUTOMATIC_DELAY_S, GUARD_WAIT_MS, FAILOVER_REQUIRE_GUARDS, METRICS_COLLECTOR_URL, METRICS_INTERVAL_MS, POLICIES,
       POLICIES_DELETE_MISSING, KERBEROS_PRINCIPAL, KERBEROS_KEYTAB, KERBEROS_RELOGIN_INTERVAL_MS,
       RPO_WARNING_FRACTION, USERS_CAPTURE, USERS_SYNC_ON_CUT, USERS_RECONCILE_INTERVAL_S, USERS_MAX_PATHS,
-      ZK_ACL_CONTROLLER, ZK_ACL_PARTICIPANTS, ZK_AUTH);
+      DRILL_INTERVAL_HOURS, DRILL_SERVICES, DRILL_KEEP, DRILL_SCRATCH_DIR, ZK_ACL_CONTROLLER, ZK_ACL_PARTICIPANTS, ZK_AUTH);
 
   /**
    * Writes {@code docs/tandem-default.xml} and the keys tables of {@code docs/configuration.md}

@@ -98,7 +98,8 @@ public final class PolicyRules {
     r.put("policies", map("service_unique", true, "no_overlap_between_services", true,
         "controller_only", List.of("tables and directories must exist on the primary",
             "HDFS data sets may not be at, under or above either cluster's hbase.rootdir, "
-                + TandemKeys.CATALOG_DIR.name() + " or " + TandemKeys.REPLICA_DIR.name(),
+                + TandemKeys.CATALOG_DIR.name() + ", " + TandemKeys.REPLICA_DIR.name() + " or "
+                + TandemKeys.DRILL_SCRATCH_DIR.name(),
             "no overlap with stored policies that the declared list does not name")));
     return r;
   }
