@@ -212,17 +212,10 @@ class DrillTest {
     full[0] = "--conf";
     full[1] = site.toString();
     System.arraycopy(args, 0, full, 2, args.length);
-    java.io.PrintStream stdout = System.out;
-    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
-    int code;
-    try {
-      System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
-      code = io.tandem.controller.cli.TandemCli.run(full, new java.io.PrintWriter(new java.io.StringWriter()),
-          new java.io.PrintWriter(new java.io.StringWriter()));
-    } finally {
-      System.setOut(stdout);
-    }
-    out.append(captured.toString(java.nio.charset.StandardCharsets.UTF_8));
+    java.io.StringWriter captured = new java.io.StringWriter();
+    int code = io.tandem.controller.cli.TandemCli.run(full, new java.io.PrintWriter(captured),
+        new java.io.PrintWriter(new java.io.StringWriter()));
+    out.append(captured);
     return code;
   }
 
