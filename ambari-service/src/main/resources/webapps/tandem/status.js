@@ -281,26 +281,47 @@
     return box;
   }
 
-  function driftSection(drift, service) {
-    const box = el('div', { class: 'drift' }, el('h4', {}, 'Drift'));
+  function driftSection(drift) {
+    const box = el('div', { class: 'drift' }, el('h4', {}, 'Drift beyond the newest complete cut'));
     if (drift === null || typeof drift !== 'object') {
       box.append(el('p', { class: 'muted' }, 'not available'));
       return box;
     }
-    // Per-service differences: the service's own entry if keyed by service, else the document.
-    let diffs = drift.differences;
-    if (!Array.isArray(diffs) && drift.services && drift.services[service]) diffs = drift.services[service].differences || drift.services[service];
-    if (Array.isArray(diffs)) {
-      if (diffs.length === 0) {
-        box.append(el('p', { class: 'ok' }, 'no difference between the clusters'));
-        return box;
+    if (drift.error) {
+      box.append(el('p', { class: 'bad' }, 'could not be computed: ' + drift.error));
+      return box;
+    }
+    box.append(el('p', { class: drift.drift ? 'warn' : 'ok' }, drift.drift
+      ? 'what a failover now would not bring (or the clusters disagree on):'
+      : 'nothing differs beyond cut ' + (drift.cut ? drift.cut.cutId : '–')));
+    if (drift.cut && drift.cut.replicaAtCut === false) {
+      box.append(el('p', { class: 'bad' }, 'the secondary does not hold the cut: ' + (drift.cut.replicaProblems || []).join('; ')));
+    }
+    const rows = [];
+    (drift.tables || []).forEach(t => {
+      const what = [];
+      if (t.presence !== 'both') what.push(t.presence);
+      if (t.changedSinceCut) what.push('changed since the cut');
+      if (t.boundariesDifferFromCut) what.push('regions differ from the cut');
+      if (t.boundariesDifferFromSecondary) what.push('regions differ from the secondary');
+      if (what.length) rows.push(['table', t.table, what.join(', ')]);
+    });
+    (drift.dirs || []).forEach(d => {
+      if (d.note) {
+        rows.push(['directory', d.path, d.note]);
+      } else if (d.added || d.removed || d.modified || d.renamed) {
+        rows.push(['directory', d.path, d.added + ' added, ' + d.removed + ' removed, ' + d.modified + ' modified, '
+          + d.renamed + ' renamed' + (d.paths && d.paths.length ? ': ' + d.paths.slice(0, 5).join(' ') : '')
+          + (d.more ? ' and ' + d.more + ' more' : '')]);
       }
-      const keys = [...new Set(diffs.slice(0, 50).flatMap(d => Object.keys(d)))];
-      box.append(el('table', {}, el('thead', {}, el('tr', {}, keys.map(k => el('th', {}, k)))),
-        el('tbody', {}, diffs.slice(0, 50).map(d => el('tr', {}, keys.map(k => el('td', {},
-          typeof d[k] === 'object' ? JSON.stringify(d[k]) : d[k] === undefined ? '' : String(d[k]))))))));
-    } else {
-      box.append(el('pre', {}, JSON.stringify(drift, null, 2)));
+    });
+    const users = drift.users || {};
+    (users.differences || []).slice(0, 10).forEach(u => rows.push(['user data', u.object,
+      u.kind + ': primary ' + u.primary + ', secondary ' + u.secondary]));
+    if (users.more) rows.push(['user data', '', 'and ' + users.more + ' more']);
+    if (rows.length) {
+      box.append(el('table', {}, el('thead', {}, el('tr', {}, ['kind', 'object', 'difference'].map(h => el('th', {}, h)))),
+        el('tbody', {}, rows.map(r => el('tr', {}, el('td', {}, r[0]), el('td', {}, el('code', {}, r[1])), el('td', {}, r[2]))))));
     }
     return box;
   }
@@ -334,7 +355,7 @@
       el('h4', {}, 'Cuts, newest first'),
       timeline(list),
       drillsSection(drills),
-      driftSection(drift, name));
+      driftSection(drift));
   }
 
   // ---- the switch ----------------------------------------------------------------------------

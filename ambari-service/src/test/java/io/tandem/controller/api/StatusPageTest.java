@@ -66,6 +66,7 @@ class StatusPageTest {
   private static ChromeDriver browser;
   private static Path profile;
   private static String cutId;
+  private static String drillId;
   private static String primary;
   private static String secondary;
 
@@ -91,6 +92,20 @@ class StatusPageTest {
     ControllerFixture.until("cut " + started + " is COMPLETE", Duration.ofMinutes(3),
         () -> ctx.catalog().list(SERVICE).stream().anyMatch(m -> m.cutId().equals(started) && m.state() == CutState.COMPLETE));
     cutId = started;
+    // A restore drill of that cut, then a file the cut does not hold: the page's drill and drift sections.
+    // The cut is COMPLETE in the catalog a moment before its lock goes (retention, user push): until
+    // then the drill is refused as busy (409).
+    HttpResponse<?>[] drill = new HttpResponse<?>[1];
+    ControllerFixture.until("a drill is accepted", Duration.ofMinutes(1), () -> {
+      drill[0] = alice.call("POST", "/api/v1/drills/" + SERVICE, null);
+      assertTrue(drill[0].statusCode() == 202 || drill[0].statusCode() == 409, drill[0].body().toString());
+      return drill[0].statusCode() == 202;
+    });
+    drillId = (String) Json.MAPPER.readValue((String) drill[0].body(), Map.class).get("drillId");
+    ControllerFixture.until("drill " + drillId + " has a verdict", Duration.ofMinutes(3),
+        () -> ctx.drills().list(SERVICE).stream().anyMatch(d -> d.drillId().equals(drillId)
+            && d.state() != io.tandem.controller.drill.DrillState.RUNNING));
+    ControllerFixture.file(c.primary().getTestFileSystem(), "/data/page/after-the-cut", 100, 12);
     // Both clusters probed and healthy: the page's cluster table and the dry run need them.
     ControllerFixture.until("both clusters probed healthy", Duration.ofMinutes(1), () -> {
       List<Map<String, Object>> clusters = Json.MAPPER.convertValue(
@@ -166,6 +181,11 @@ class StatusPageTest {
     assertTrue(text("article[data-service='" + SERVICE + "'] .rpo").contains("of 2.0 h target"),
         text("article[data-service='" + SERVICE + "'] .rpo"));
     assertEquals(2, browser.findElements(By.cssSelector("article[data-service='" + SERVICE + "'] svg.chart")).size());
+    String drills = text("article[data-service='" + SERVICE + "'] .drills");
+    assertTrue(drills.contains("PASSED") && drills.contains(cutId), "the drill of the newest cut: " + drills);
+    String drift = text("article[data-service='" + SERVICE + "'] .drift");
+    assertTrue(drift.contains("/data/page") && drift.contains("1 added") && drift.contains("after-the-cut"),
+        "the file written after the cut: " + drift);
 
     long epoch = ctx.identity().require().record().epoch();
     assertEquals(primary, ctx.identity().require().record().primary());
