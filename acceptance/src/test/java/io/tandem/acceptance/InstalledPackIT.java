@@ -368,16 +368,50 @@ class InstalledPackIT {
     assertTrue(structured.contains("tandem_switch"), structured);
   }
 
+  /**
+   * #15 through the installed pack: a restore drill with the pack's own HashTable/SyncTable jobs,
+   * the drift report, and the status page's files, driven by bin/tandem and REST only.
+   */
   @Test
   @Order(10)
+  void aRestoreDrillTheDriftReportAndTheStatusPage() throws Exception {
+    long t = System.nanoTime();
+    Proc.Result drill = cli("drill", "run", SERVICE, "--json").requireExit(0);
+    timing("drill of " + SERVICE, t);
+    assertTrue(drill.output().matches("(?s).*\"state\"\\s*:\\s*\"PASSED\".*"), drill.output());
+    JsonNode drills = api("GET", "/api/v1/drills/" + SERVICE, null);
+    assertEquals("PASSED", drills.get(0).path("state").asText(), drills.toString());
+    say("drill: " + drills.get(0).path("durationMs").asLong() + " ms, steps " + drills.get(0).path("stepsMs")
+        + ", figures " + drills.get(0).path("figures"));
+    assertTrue(drills.get(0).path("figures").path("tables").asInt() >= 2, drills.toString());
+
+    t = System.nanoTime();
+    cli("drift", "--service", SERVICE, "--json").requireExit(0);
+    JsonNode drift = api("GET", "/api/v1/drift?service=" + SERVICE, null);
+    timing("drift report", t);
+    assertEquals(SERVICE, drift.path("service").asText(), drift.toString());
+    assertTrue(drift.path("cut").path("replicaAtCut").asBoolean(), "the secondary holds the newest cut: " + drift);
+    say("drift: drift=" + drift.path("drift") + " tables=" + drift.path("tables").size() + " took "
+        + drift.path("tookMs") + " ms, calls " + drift.path("calls"));
+
+    String user = "?user.name=" + System.getProperty("user.name");
+    HttpResponse<String> page = apiRaw("GET", "/index.html" + user, null, Map.of());
+    assertEquals(200, page.statusCode(), page.body());
+    assertTrue(page.body().contains("status.js"), page.body());
+    assertEquals(200, apiRaw("GET", "/status.js" + user, null, Map.of()).statusCode());
+    assertEquals(401, apiRaw("GET", "/index.html", null, Map.of()).statusCode(), "the page needs a user");
+  }
+
+  @Test
+  @Order(11)
   void ambarisAgentComputesThePacksAlertsFromTheLiveController() throws Exception {
     Instant controllerUp = Instant.now().minusSeconds(30);
     Map<String, List<String>>[] last = new Map[1];
-    await("the agent to run the 7 alerts against the running controller", Duration.ofMinutes(4), () -> {
+    await("the agent to run the 8 alerts against the running controller", Duration.ofMinutes(4), () -> {
       last[0] = rig.alerts("TANDEM");
       // Each alert has run against the live controller (not a fixture, not an unreachable one), and
       // the RPO alert has seen the newest COMPLETE cut, taken after the failback.
-      return last[0].size() == 7 && last[0].values().stream()
+      return last[0].size() == 8 && last[0].values().stream()
           .allMatch(a -> !a.get(2).isEmpty() && Long.parseLong(a.get(2)) > controllerUp.toEpochMilli() - 600_000
               && !a.get(1).contains("cannot reach") && !a.get(1).contains("answered HTTP"))
           && "OK".equals(last[0].get("tandem_rpo").get(0));
@@ -385,10 +419,11 @@ class InstalledPackIT {
     say("alerts: " + last[0]);
     assertEquals("OK", last[0].get("tandem_controller_process").get(0), last[0].toString());
     assertEquals("OK", last[0].get("tandem_rpo").get(0), last[0].toString());
+    assertEquals("OK", last[0].get("tandem_drill").get(0), "the drill of step 10 passed: " + last[0]);
   }
 
   @Test
-  @Order(11)
+  @Order(12)
   void ambariStopsTheController() throws Exception {
     agent("tandem_controller.py", "STOP", Map.of()).requireExit(0);
     assertNotEquals(0, agent("tandem_controller.py", "STATUS", Map.of()).exit(), "STATUS after STOP");

@@ -136,8 +136,8 @@ public final class DrillService {
 
   /**
    * The scheduled drills (the active controller calls this every scheduler tick): each drilled
-   * service whose last drill started an interval ago or longer, or never, and which has a COMPLETE
-   * cut, is drilled now, one after the other. A busy service waits for the next tick. Returns the
+   * service whose last drill started an interval ago or longer (never drilled: whose first
+   * COMPLETE cut is an interval old or older) is drilled now, one after the other. A busy service waits for the next tick. Returns the
    * drills run.
    */
   public List<DrillRecord> runDue() {
@@ -156,7 +156,11 @@ public final class DrillService {
         if (last.isPresent() && last.get().startedAt().plus(every).isAfter(clock.instant())) {
           continue;
         }
-        if (newestComplete(roles.get().catalog(), service).isEmpty() || locks.isLocked(service)) {
+        Optional<Manifest> oldest = oldestComplete(roles.get().catalog(), service);
+        // Never drilled: the first drill comes one interval after the service's first COMPLETE
+        // cut, not at once, so a new service's first cuts do not queue behind a drill.
+        if (oldest.isEmpty() || last.isEmpty() && oldest.get().moment().plus(every).isAfter(clock.instant())
+            || locks.isLocked(service)) {
           continue;
         }
         DrillRecord d = run(service, newDrillId());
@@ -188,6 +192,10 @@ public final class DrillService {
           "service " + service + " has no COMPLETE cut to drill: run a backup first"));
       return new Run(r, service, drillId, cut).execute();
     }
+  }
+
+  private static Optional<Manifest> oldestComplete(BackupCatalog catalog, String service) throws IOException {
+    return catalog.list(service).stream().filter(m -> m.state() == CutState.COMPLETE).findFirst();
   }
 
   private static Optional<Manifest> newestComplete(BackupCatalog catalog, String service) throws IOException {

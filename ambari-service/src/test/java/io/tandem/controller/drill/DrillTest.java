@@ -74,6 +74,15 @@ class DrillTest {
         List.of("every:1h"), "push", 2, null, null, null, null));
     cut = ctx.backups().run(SERVICE, Instant.now(), null);
     assertEquals(CutState.COMPLETE, cut.state(), cut.reason());
+    // Never drilled, with a first COMPLETE cut younger than the interval: not due yet, so a new
+    // service's first cuts never queue behind a drill.
+    ctx.conf().set(TandemKeys.DRILL_INTERVAL_HOURS, "1");
+    try {
+      assertEquals(List.of(), ctx.drills().list(SERVICE));
+      assertEquals(List.of(), ctx.drills().runDue(), "the first drill comes an interval after the first cut");
+    } finally {
+      ctx.conf().set(TandemKeys.DRILL_INTERVAL_HOURS, "0");
+    }
     daemon = new ControllerDaemon(ctx);
     daemon.start();
   }
