@@ -148,6 +148,16 @@ public final class EmbeddedDemo {
           }
         }
 
+        say("Restore drills (tandem drill run): each service's newest cut restored into scratch tables and"
+            + " directories on the secondary, compared with its snapshots on the primary (HashTable + SyncTable"
+            + " --dryrun, file checksums), then removed...");
+        for (String svc : List.of("billing", "crm")) {
+          long d0 = System.nanoTime();
+          int rc = cli(site, "drill", "run", svc);
+          say("  drill of %s: %s in %.1f s", svc, rc == 0 ? "PASSED" : "FAILED", (System.nanoTime() - d0) / 1e9);
+          ok &= rc == 0;
+        }
+
         say("Restoring billing's cut %s on the secondary (tandem restore)...", b2.cutId());
         long r0 = System.nanoTime();
         cli(site, "restore", "--service", "billing", "--cut", b2.cutId());
