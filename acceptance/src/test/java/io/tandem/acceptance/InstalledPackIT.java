@@ -142,7 +142,7 @@ class InstalledPackIT {
     timing("ambari validate-mpack", t);
     say("Ambari installed and checked the pack: " + rig.url());
     // The agent runs every alert of the pack each minute from now on, against whatever runs.
-    assertEquals(7, rig.alertsEveryMinute("TANDEM"), "alert definitions of TANDEM");
+    assertEquals(8, rig.alertsEveryMinute("TANDEM"), "alert definitions of TANDEM");
   }
 
   @Test
